@@ -1,0 +1,15 @@
+"""esq: tag inspection-report findings with CQC Essential Standards outcomes and sentiment.
+
+Public API::
+
+    import pipeline
+    df = pipeline.tag(["report.txt"])          # one row per finding paragraph
+    summary = pipeline.summarize(df)           # counts per report and outcome
+    model = pipeline.load_model()              # the shipped default model
+"""
+
+__version__ = "0.1.0"
+
+from .api import explain, load_model, sentences, summarize, tag  # noqa: E402
+
+__all__ = ["tag", "sentences", "summarize", "explain", "load_model", "__version__"]

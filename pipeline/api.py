@@ -1,0 +1,64 @@
+"""The Python API for notebooks and scripts: DataFrames in, DataFrames out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from .persist import Model, load_model
+from .summarize import Summary, summarize as _summarize
+
+__all__ = ["tag", "sentences", "summarize", "explain", "load_model"]
+
+
+def _paths(paths) -> list[str]:
+    from .batch import expand_inputs
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    return expand_inputs(str(p) for p in paths)
+
+
+def tag(paths: str | Path | Iterable[str | Path], model: Model | str | Path | None = None, explain: int = 0,
+        nlp=None, errors: str = "raise") -> pd.DataFrame:
+    """Tag reports; one row per finding paragraph with the columns of the output contract.
+
+    ``errors="raise"`` raises :class:`pipeline.read.ReadError` for an unreadable
+    file; ``"skip"`` leaves it out.  ``explain=k`` adds the top k terms.
+    """
+    from .nlp import build_nlp
+    from .read import ReadError, read
+    from .segment import segment
+    from .tagging import tag_report
+
+    model = model if isinstance(model, Model) else load_model(model)
+    nlp = nlp or build_nlp()
+    rows: list[dict] = []
+    for p in _paths(paths):
+        try:
+            report = segment(read(p))
+        except ReadError:
+            if errors == "raise":
+                raise
+            continue
+        rows.extend(tag_report(report, model, nlp, explain_terms=explain))
+    return pd.DataFrame(rows)
+
+
+def sentences(tagged: pd.DataFrame) -> pd.DataFrame:
+    """One row per sentence of tagged paragraphs."""
+    from .summarize import sentence_table
+    return sentence_table(tagged)
+
+
+def summarize(tagged: pd.DataFrame | Iterable[dict], evidence_per_kind: int = 3) -> Summary:
+    """Grouped results (``.counts``, ``.evidence``, ``.recommendations``, ``.disagreements``)."""
+    return _summarize(tagged, evidence_per_kind)
+
+
+def explain(tagged: pd.DataFrame) -> pd.DataFrame:
+    """The terms behind each paragraph's outcome (requires ``tag(..., explain=k)``)."""
+    if "explanation" not in tagged:
+        raise ValueError("no explanations in this frame: call pipeline.tag(paths, explain=5)")
+    return tagged[["report", "paragraph", "predicted_outcome", "explanation"]]

@@ -1,0 +1,229 @@
+"""``esq``: thin commands that parse arguments and call the API.
+
+Exit codes: 0 success; 1 some inputs failed (or a check found problems);
+2 usage error (bad arguments, untrusted or missing model, unreadable corpus).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"esq: error: {message}", file=sys.stderr)
+    return code
+
+
+def cmd_tag(args) -> int:
+    from .batch import run, stderr_log
+    from .persist import ModelError
+    try:
+        entries = run(args.inputs, args.out, model_dir=args.model, jobs=args.jobs or os.cpu_count() or 1,
+                      explain=args.explain, max_bytes=args.max_bytes, spacy_model=args.spacy_model,
+                      log=None if args.quiet else stderr_log)
+    except (ModelError, ValueError) as exc:
+        return _fail(str(exc))
+    failed = [e for e in entries if e["status"] != "ok"]
+    if not args.quiet:
+        ok = len(entries) - len(failed)
+        print(f"tagged {ok} of {len(entries)} inputs into {args.out}"
+              + (f"; {len(failed)} failed (see {Path(args.out) / 'manifest.jsonl'})" if failed else ""),
+              file=sys.stderr)
+    return 1 if failed else 0
+
+
+def cmd_report(args) -> int:
+    from .batch import read_jsonl
+    from .render import write_report
+    from .summarize import summarize
+    run_dir = Path(args.run)
+    paragraphs = run_dir / "paragraphs.jsonl"
+    if not paragraphs.exists():
+        return _fail(f"{run_dir}: not a tagged run (no paragraphs.jsonl); run `esq tag ... --out {run_dir}` first")
+    records = list(read_jsonl(paragraphs))
+    metas = {}
+    if (run_dir / "manifest.jsonl").exists():
+        for e in read_jsonl(run_dir / "manifest.jsonl"):
+            if e.get("report") and not e.get("duplicate_of"):
+                metas[e["report"]] = {"title": e.get("title"), "source": e["path"], "grades": e.get("grades")}
+    out = Path(args.out) if args.out else run_dir / "report"
+    written = write_report(summarize(records, args.evidence), out, metas)
+    print(f"wrote {len(written)} files to {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_train(args) -> int:
+    from .corpus import CorpusError
+    from .train import train
+    try:
+        model = train(args.corpus or None, out=args.out, folds=args.folds, seed=args.seed,
+                      spacy_model=args.spacy_model)
+    except (CorpusError, ValueError) as exc:
+        return _fail(str(exc))
+    ev = model.card["evaluation"]
+    print(f"model {model.id} written to {args.out}\n"
+          f"  outcome   accuracy {ev['outcome']['accuracy']:.3f}  macro-F1 {ev['outcome']['macro_f1']:.3f}\n"
+          f"  sentiment accuracy {ev['sentiment']['accuracy']:.3f}  macro-F1 {ev['sentiment']['macro_f1']:.3f}\n"
+          f"  ({ev['method']})")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from .corpus import DEFAULT_CORPUS, CorpusError, load
+    from .evaluate import comparison_table, cross_validate, evaluate_real
+    result: dict = {}
+    try:
+        if not args.skip_cv:
+            from .train import training_frames
+            roots = [DEFAULT_CORPUS, *args.corpus]
+            frames = training_frames(load(roots))
+            result = cross_validate(frames, folds=args.folds, seed=args.seed, peers=not args.no_peers)
+            print(comparison_table(result))
+        if args.real:
+            from .api import tag
+            from .batch import read_jsonl
+            df = tag([args.real], model=args.model, errors="skip")
+            gold = list(read_jsonl(Path(args.gold))) if args.gold else None
+            real = evaluate_real(df.to_dict("records"), gold)
+            result["real"] = real
+            if "outcome" in real:
+                print(f"real reports ({args.real}): {real['paragraphs_with_headings']} paragraphs under outcome "
+                      f"headings; heading-blind outcome accuracy {real['outcome']['accuracy']:.3f}, "
+                      f"macro-F1 {real['outcome']['macro_f1']:.3f}")
+            if real.get("sentiment"):
+                print(f"  sentence sentiment accuracy {real['sentiment']['accuracy']:.3f}, "
+                      f"macro-F1 {real['sentiment']['macro_f1']:.3f}")
+    except (CorpusError, ValueError) as exc:
+        return _fail(str(exc))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+def cmd_corpus(args) -> int:
+    from . import corpus
+    root = Path(args.folder) if getattr(args, "folder", None) else corpus.DEFAULT_CORPUS
+    try:
+        if args.corpus_cmd == "check":
+            problems = corpus.check(root)
+            for p in problems:
+                print(p)
+            print(f"{root}: {'ok' if not problems else f'{len(problems)} problems'}", file=sys.stderr)
+            return 1 if problems else 0
+        if args.corpus_cmd == "stats":
+            s = corpus.stats(root)
+            if args.json:
+                print(json.dumps(s, indent=2))
+            else:
+                print(f"reports {s['reports']}  paragraphs {s['paragraphs']}  sentences {s['sentences']}")
+                for kind, k in sorted(s["by_kind"].items()):
+                    print(f"  {kind:<10} reports {k['reports']:>3}  paragraphs {k['paragraphs']:>5}  "
+                          f"sentences {k['sentences']:>5}")
+                print("sentiment share: " + ", ".join(f"{k} {v:.1%}" for k, v in s["sentiment_share"].items()))
+                print("paragraphs per outcome: " + ", ".join(f"{k}:{v}" for k, v in sorted(
+                    s["outcomes"].items(), key=lambda kv: (kv[0] != "general", kv[0].zfill(2)))))
+                if s["below_60"]:
+                    print("below 60 paragraphs: " + ", ".join(s["below_60"]))
+            return 0
+        if args.corpus_cmd == "export":
+            out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout
+            try:
+                for rec in corpus.export_records(root):
+                    out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            finally:
+                if args.out:
+                    out.close()
+            return 0
+        if args.corpus_cmd == "from-headings":
+            from .batch import expand_inputs
+            res = corpus.from_headings(expand_inputs(args.inputs), args.out)
+            for s in res["skipped"]:
+                print(f"skipped {s}", file=sys.stderr)
+            print(f"wrote {res['paragraphs']} silver paragraphs from {res['reports']} reports to {args.out}")
+            return 1 if res["skipped"] else 0
+        if args.corpus_cmd == "build":
+            cat = corpus.build_from_drafts(args.drafts, root)
+            print(f"built {len(cat)} reports into {root}")
+            return 0
+    except corpus.CorpusError as exc:
+        return _fail(str(exc))
+    return 2
+
+
+def parser() -> argparse.ArgumentParser:
+    from . import __version__
+    ap = argparse.ArgumentParser(prog="esq", description="Tag inspection reports with CQC outcomes and sentiment.")
+    ap.add_argument("--version", action="version", version=f"esq {__version__}")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+
+    t = sub.add_parser("tag", help="tag reports into a run folder")
+    t.add_argument("inputs", nargs="+", help="files, folders, globs, or @file listing paths")
+    t.add_argument("--out", required=True, help="run folder")
+    t.add_argument("--model", help="model directory (default: the shipped model)")
+    t.add_argument("--jobs", type=int, default=0, help="processes (default: all cores)")
+    t.add_argument("--explain", type=int, nargs="?", const=5, default=0, help="add the top N terms (default 5)")
+    t.add_argument("--max-bytes", type=int, default=20_000_000, help="skip files larger than this")
+    t.add_argument("--spacy-model", help="an installed spaCy pipeline to use instead of the built-in one")
+    t.add_argument("--quiet", action="store_true")
+    t.set_defaults(func=cmd_tag)
+
+    r = sub.add_parser("report", help="group a tagged run per report and outcome (Markdown, CSV)")
+    r.add_argument("run")
+    r.add_argument("--out", help="output folder (default RUN/report)")
+    r.add_argument("--evidence", type=int, default=3, help="evidence sentences per outcome and sentiment")
+    r.set_defaults(func=cmd_report)
+
+    tr = sub.add_parser("train", help="train both classifiers from corpus folders")
+    tr.add_argument("corpus", nargs="*", help="corpus folders (default: the project's corpus/)")
+    tr.add_argument("--out", default="models/esq-fast", help="model directory to write")
+    tr.add_argument("--folds", type=int, default=5)
+    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--spacy-model")
+    tr.set_defaults(func=cmd_train)
+
+    ev = sub.add_parser("evaluate", help="grouped cross-validation with peers; real reports")
+    ev.add_argument("--corpus", action="append", default=[], help="extra corpus folder (repeatable)")
+    ev.add_argument("--folds", type=int, default=5)
+    ev.add_argument("--seed", type=int, default=0)
+    ev.add_argument("--no-peers", action="store_true")
+    ev.add_argument("--skip-cv", action="store_true", help="only score --real")
+    ev.add_argument("--real", help="folder of real reports with outcome headings")
+    ev.add_argument("--gold", help="JSONL of gold sentences {source, start, end, sentiment} for --real")
+    ev.add_argument("--model", help="model directory for --real")
+    ev.add_argument("--json", help="write all figures as JSON")
+    ev.set_defaults(func=cmd_evaluate)
+
+    c = sub.add_parser("corpus", help="corpus tools")
+    csub = c.add_subparsers(dest="corpus_cmd", required=True)
+    for name, helptext in (("check", "validate every annotation"), ("stats", "counts"),
+                           ("export", "one JSONL line per labelled paragraph")):
+        p = csub.add_parser(name, help=helptext)
+        p.add_argument("folder", nargs="?", help="corpus folder (default: the project's)")
+        if name == "stats":
+            p.add_argument("--json", action="store_true")
+        if name == "export":
+            p.add_argument("--out", help="file (default: standard output)")
+    fh = csub.add_parser("from-headings", help="silver corpus from real reports with outcome headings")
+    fh.add_argument("inputs", nargs="+")
+    fh.add_argument("--out", required=True, help="corpus folder to write or extend")
+    b = csub.add_parser("build", help="build a corpus folder from marked-up drafts")
+    b.add_argument("drafts")
+    b.add_argument("folder", nargs="?")
+    c.set_defaults(func=cmd_corpus)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return _fail("interrupted; run the same command again to resume", 130)
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,164 @@
+"""Grouped cross-validation, metrics, and peers side by side.
+
+No report's paragraphs or sentences are ever in both the training and the
+test side of a fold (``StratifiedGroupKFold`` over report ids), seeds are
+fixed, and every method — esq and each peer — is scored on the same folds
+and the same text in the same run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+from sklearn.model_selection import StratifiedGroupKFold
+
+from .classify import make_outcome_model, make_sentiment_model
+from .peers import OUTCOME_PEERS, SENTIMENT_PEERS, PeerUnavailable, make_peer
+
+__all__ = ["metrics", "expected_calibration_error", "brier_score", "folds_for", "cross_validate",
+           "comparison_table", "evaluate_real"]
+
+
+def expected_calibration_error(y_true, proba: np.ndarray, classes, bins: int = 10) -> float:
+    """ECE of the top-class probability over equal-width bins."""
+    conf = proba.max(axis=1)
+    pred = np.asarray(classes)[proba.argmax(axis=1)]
+    correct = pred == np.asarray(y_true)
+    edges = np.linspace(0, 1, bins + 1)
+    ece = 0.0
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        mask = (conf > lo) & (conf <= hi)
+        if mask.any():
+            ece += mask.mean() * abs(correct[mask].mean() - conf[mask].mean())
+    return float(ece)
+
+
+def brier_score(y_true, proba: np.ndarray, classes) -> float:
+    """Multi-class Brier score: mean squared distance to the one-hot truth."""
+    onehot = (np.asarray(y_true)[:, None] == np.asarray(classes)[None, :]).astype(float)
+    return float(((proba - onehot) ** 2).sum(axis=1).mean())
+
+
+def metrics(y_true, y_pred, proba: np.ndarray | None = None, classes=None) -> dict:
+    """Accuracy, macro-F1, per-class P/R/F1/support, confusion matrix, and calibration where probabilities exist."""
+    y_true, y_pred = np.asarray(y_true).astype(str), np.asarray(y_pred).astype(str)
+    labels = sorted(set(y_true), key=lambda l: (not l.isalpha(), l.zfill(2)))
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+    out = {
+        "n": int(len(y_true)),
+        "accuracy": round(float(accuracy_score(y_true, y_pred)), 4),
+        "macro_f1": round(float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)), 4),
+        "per_class": {l: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4),
+                          "f1": round(float(f[i]), 4), "support": int(s[i])} for i, l in enumerate(labels)},
+        "confusion": {"labels": labels, "matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist()},
+    }
+    if proba is not None:
+        out["ece"] = round(expected_calibration_error(y_true, proba, classes), 4)
+        out["brier"] = round(brier_score(y_true, proba, classes), 4)
+    return out
+
+
+def folds_for(frame: pd.DataFrame, folds: int, seed: int):
+    """Report-grouped, label-stratified folds with a fixed seed."""
+    n_groups = frame["group"].nunique()
+    if n_groups < 2:
+        raise ValueError(f"cross-validation needs at least 2 reports, got {n_groups}")
+    splitter = StratifiedGroupKFold(n_splits=min(folds, n_groups), shuffle=True, random_state=seed)
+    return list(splitter.split(frame, frame["y"], frame["group"]))
+
+
+def _oof(frame: pd.DataFrame, splits, make: Callable, with_proba: bool):
+    pred = np.empty(len(frame), dtype=object)
+    classes = sorted(frame["y"].unique())
+    proba = np.zeros((len(frame), len(classes))) if with_proba else None
+    for train_idx, test_idx in splits:
+        est = make().fit(frame.iloc[train_idx], frame["y"].iloc[train_idx])
+        test = frame.iloc[test_idx]
+        pred[test_idx] = est.predict(test)
+        if with_proba:
+            p = est.predict_proba(test)
+            for j, c in enumerate(est.classes_):
+                proba[test_idx, classes.index(c)] = p[:, j]
+    return pred, proba, classes
+
+
+def cross_validate(frames, folds: int = 5, seed: int = 0, peers: bool = True,
+                   variants: dict | None = None) -> dict:
+    """Out-of-fold metrics per task and method.
+
+    Returns ``{"outcome": {"esq": {...}, "keywords": {...}, ...}, "sentiment": {...},
+    "skipped": {name: reason}, "folds": k}``; ``variants`` maps extra method
+    names to ``(task, factory)`` pairs scored on the same folds.
+    """
+    result: dict = {"outcome": {}, "sentiment": {}, "skipped": {}, "folds": folds, "seed": seed}
+    tasks = {"outcome": (frames.paragraphs, make_outcome_model, OUTCOME_PEERS),
+             "sentiment": (frames.sentences, make_sentiment_model, SENTIMENT_PEERS)}
+    for task, (frame, factory, peer_set) in tasks.items():
+        splits = folds_for(frame, folds, seed)
+        pred, proba, classes = _oof(frame, splits, factory, True)
+        result[task]["esq"] = metrics(frame["y"], pred, proba, classes)
+        for name, (vtask, vfactory) in (variants or {}).items():
+            if vtask == task:
+                vpred, vproba, vclasses = _oof(frame, splits, vfactory, True)
+                result[task][name] = metrics(frame["y"], vpred, vproba, vclasses)
+        if not peers:
+            continue
+        for name in peer_set:
+            try:
+                make_peer(task, name)
+            except PeerUnavailable as exc:
+                result["skipped"][f"{task}:{name}"] = str(exc)
+                continue
+            ppred, _, _ = _oof(frame, splits, lambda n=name: make_peer(task, n), False)
+            result[task][name] = metrics(frame["y"], ppred)
+    return result
+
+
+def comparison_table(result: dict) -> str:
+    """A plain-text table of accuracy and macro-F1 per task and method, naming peers that beat esq."""
+    lines = [f"{'task':<10} {'method':<14} {'accuracy':>9} {'macro-F1':>9} {'ECE':>7} {'Brier':>7}  note"]
+    for task in ("outcome", "sentiment"):
+        methods = result.get(task, {})
+        ours = methods.get("esq")
+        for name, m in methods.items():
+            note = ""
+            if ours and name != "esq":
+                beats = [k for k in ("accuracy", "macro_f1") if m[k] > ours[k]]
+                if beats:
+                    note = "BEATS esq on " + ", ".join(beats)
+            ece = f"{m['ece']:.3f}" if "ece" in m else "-"
+            brier = f"{m['brier']:.3f}" if "brier" in m else "-"
+            lines.append(f"{task:<10} {name:<14} {m['accuracy']:>9.3f} {m['macro_f1']:>9.3f} {ece:>7} {brier:>7}  {note}")
+    for name, why in result.get("skipped", {}).items():
+        lines.append(f"skipped {name}: {why}")
+    return "\n".join(lines)
+
+
+def evaluate_real(records: list[dict], gold_sentences: list[dict] | None = None) -> dict:
+    """Score tagged records of real reports: heading-blind outcomes against the reports' own headings,
+    and sentence sentiment against gold sentences ``{source|report, start, end, sentiment}`` where given."""
+    headed = [r for r in records if r["heading_outcome"] is not None]
+    out: dict = {"paragraphs_with_headings": len(headed)}
+    if headed:
+        out["outcome"] = metrics([str(r["heading_outcome"]) for r in headed],
+                                 [str(r["predicted_outcome"]) for r in headed])
+    if gold_sentences:
+        index = {}
+        for r in records:
+            for s in r["sentences"]:
+                index[(r["source"], s["start"], s["end"])] = s["sentiment"]
+                index[(r["report"], s["start"], s["end"])] = s["sentiment"]
+        y_true, y_pred, missing = [], [], 0
+        for g in gold_sentences:
+            key = (g.get("source") or g.get("report"), g["start"], g["end"])
+            if key in index:
+                y_true.append(g["sentiment"])
+                y_pred.append(index[key])
+            else:
+                missing += 1
+        out["sentiment"] = metrics(y_true, y_pred) if y_true else None
+        out["sentences_unmatched"] = missing
+    return out

@@ -1,0 +1,121 @@
+"""The spaCy stage: one ``nlp`` built in one place; sentences, lemmas and judgement cues.
+
+By default esq uses a blank English pipeline with spaCy's rule-based
+sentencizer and the lookup lemmatizer from ``spacy-lookups-data``: both come
+with ``pip install`` and need no download.  A user may name an installed
+trained pipeline (``en_core_web_sm``) instead; it must set sentence
+boundaries.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import spacy
+from spacy.language import Language
+
+__all__ = ["build_nlp", "Sentence", "Analysed", "analyse", "lemma_string", "CUES", "cue_counts"]
+
+#: The cues inspection prose carries its judgement in, by kind.  Each is a
+#: regex over lower-cased text; features count matches.
+CUES: dict[str, str] = {
+    "contrast": r"\b(however|but|although|though|whilst|while|despite|nevertheless|yet|notwithstanding)\b",
+    "negation": r"\b(not|no|never|none|nor|cannot|n't|lack(?:ed|ing|s)?|absence|absent|without|unable|fail(?:ed|s|ure)?)\b",
+    "hedge": r"\b(not (?:yet|always|consistently|all|fully|routinely|sufficiently|clear)|limited|insufficient|some gaps|"
+             r"gaps?|variable|inconsisten\w*|patchy|delay(?:s|ed)?|shortfalls?|backlogs?|below|poor(?:ly)?|weak(?:ness|nesses)?|"
+             r"concerns?|risks?|out of date|overdue|incomplete|inadequate(?:ly)?)\b",
+    "call_for_change": r"\b(would benefit from|needs? to|should|must|requires? (?:further )?(?:review|improvement|attention)|"
+                       r"ensure|recommend\w*|action plan|compliance action|warning notice|breach\w*|"
+                       r"not meeting|non-?complian\w*|improvements? (?:is|are|were) (?:needed|required))\b",
+    "positive": r"\b(good|well|effective(?:ly)?|strong|robust|positive(?:ly)?|excellent|outstanding|appropriate(?:ly)?|"
+                r"timely|valued|comprehensive|clear(?:ly)?|improv(?:ed|ement in)|praised?|complimentary|kind|caring|"
+                r"compliant|meeting (?:this|the) standard|in place|confirmed|consistently)\b",
+    "evidence": r"\b(we (?:spoke|looked|reviewed|examined|observed|visited|met|saw|read|checked|talked|used|asked)|"
+                r"inspectors (?:spoke|looked|reviewed|examined|met|visited)|interview\w*|focus groups?|"
+                r"records (?:we )?(?:looked at|reviewed|examined)|during (?:our|the) (?:visit|inspection))\b",
+    "quotation": r"[\"“”]",
+    "figure": r"\b\d+(?:\.\d+)?\s*(?:%|per ?cent)",
+}
+_CUE_RES = {name: re.compile(pattern) for name, pattern in CUES.items()}
+
+
+def cue_counts(text: str) -> dict[str, int]:
+    """How many times each cue kind occurs in ``text``."""
+    low = text.lower()
+    return {name: len(rx.findall(low)) for name, rx in _CUE_RES.items()}
+
+
+def build_nlp(model: str | None = None) -> Language:
+    """The spaCy pipeline esq uses, built without any download.
+
+    ``model`` names an installed spaCy pipeline; None gives the default blank
+    English pipeline with sentencizer and lookup lemmatizer.
+    """
+    if model:
+        try:
+            nlp = spacy.load(model, exclude=["ner"])
+        except OSError as exc:
+            raise ValueError(f"spaCy pipeline {model!r} is not installed ({exc}); "
+                             "install it with pip or omit --spacy-model to use the built-in one") from None
+        if not (nlp.has_pipe("parser") or nlp.has_pipe("senter") or nlp.has_pipe("sentencizer")):
+            nlp.add_pipe("sentencizer")
+        return nlp
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()  # loads the lookup tables from spacy-lookups-data, locally
+    return nlp
+
+
+def lemma_string(tokens) -> str:
+    """Lower-cased lemmas joined by spaces; digits collapse to ``#`` so figures generalise."""
+    out = []
+    for t in tokens:
+        if t.is_space or (t.is_punct and t.text not in {"%"}):
+            continue
+        lemma = (t.lemma_ or t.text).lower()
+        if t.text.lower() in {"not", "n't", "no"}:
+            lemma = "not"
+        out.append(re.sub(r"\d", "#", lemma))
+    return " ".join(out)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence as offsets into the text given to :func:`analyse`, with its lemmas."""
+
+    start: int
+    end: int
+    text: str
+    lemmas: str
+
+
+@dataclass(frozen=True)
+class Analysed:
+    lemmas: str
+    sentences: tuple[Sentence, ...]
+
+
+def analyse(nlp: Language, texts: Iterable[str], spans: Iterable[list[tuple[int, int]] | None] | None = None,
+            batch_size: int = 64) -> Iterator[Analysed]:
+    """Stream texts through ``nlp.pipe``.
+
+    Sentences come from spaCy, or, where ``spans`` gives (start, end) pairs for
+    a text (gold sentences from the corpus), from those spans.
+    """
+    spans_iter = iter(spans) if spans is not None else None
+    for doc in nlp.pipe(texts, batch_size=batch_size):
+        given = next(spans_iter) if spans_iter is not None else None
+        if given is None:
+            sents = [(s.start_char, s.end_char) for s in doc.sents]
+            sents = [(a, b) for a, b in sents if doc.text[a:b].strip()]
+        else:
+            sents = given
+        out = []
+        for a, b in sents:
+            span = doc.char_span(a, b, alignment_mode="expand")
+            tokens = span if span is not None else nlp.make_doc(doc.text[a:b])
+            out.append(Sentence(a, b, doc.text[a:b], lemma_string(tokens)))
+        yield Analysed(lemma_string(doc), tuple(out))

@@ -1,0 +1,146 @@
+"""The baselines users would otherwise pick, as estimators with the same interface.
+
+Each peer takes the same feature frame as esq's estimators (it reads the
+``text`` column) and has ``fit``/``predict``, so evaluation runs it on the
+same folds.  Peers whose optional package is missing raise
+:class:`PeerUnavailable` from :func:`make_peer`; evaluation reports them as
+skipped with that reason.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from .nlp import cue_counts
+from .standards import GENERAL, OUTCOMES, label_key
+
+__all__ = ["PeerUnavailable", "OUTCOME_PEERS", "SENTIMENT_PEERS", "make_peer", "KeywordOutcome", "KeywordSentiment",
+           "VaderSentiment", "TextBlobSentiment", "OUTCOME_KEYWORDS"]
+
+
+class PeerUnavailable(RuntimeError):
+    """A peer whose optional package is not installed."""
+
+
+#: What an analyst would search for, per outcome: the title's words plus the
+#: obvious terms.  Deliberately not tuned on the corpus.
+OUTCOME_KEYWORDS: dict[str, list[str]] = {
+    GENERAL: ["leadership", "governance", "overall", "strategic", "board", "partnership", "capacity for improvement"],
+    "1": ["involv", "dignity", "respect", "privacy", "views", "choice", "participat", "voice"],
+    "2": ["consent", "capacity", "gillick", "fraser", "best interest", "mental capacity"],
+    "3": ["fees", "charges", "invoice"],
+    "4": ["care plan", "assessment", "health assessment", "welfare", "needs", "treatment", "camhs"],
+    "5": ["nutrition", "food", "meal", "diet", "fluid", "weight", "drink", "malnutrition"],
+    "6": ["joint working", "partner", "multi-agency", "co-operat", "cooperat", "liaison", "information sharing"],
+    "7": ["safeguard", "abuse", "child protection", "neglect", "marac", "exploitation"],
+    "8": ["infection", "clean", "hygiene", "decontamination", "hand wash", "mrsa", "c. diff"],
+    "9": ["medicine", "medication", "mar chart", "prescri", "drug", "controlled drug", "pharmac"],
+    "10": ["premises", "building", "environment", "repair", "maintenance", "fire", "décor", "decor"],
+    "11": ["equipment", "hoist", "resuscitation", "defibrillator", "servic", "wheelchair"],
+    "12": ["recruit", "crb", "dbs", "references", "employment check", "vetting"],
+    "13": ["staffing", "vacanc", "caseload", "workforce", "agency staff", "staffing levels", "capacity"],
+    "14": ["training", "supervision", "appraisal", "induction", "support for staff"],
+    "15": ["statement of purpose"],
+    "16": ["audit", "quality assurance", "monitor", "performance", "survey", "feedback"],
+    "17": ["complaint", "concerns raised", "pals", "complain"],
+    "18": ["death", "died"],
+    "19": ["absence without leave", "awol", "detained"],
+    "20": ["notif", "serious incident", "untoward", "steis", "whistle", "incident report"],
+    "21": ["record", "documentation", "notes", "information system", "electronic record"],
+    "22": ["partnership"], "23": ["nominated individual"], "24": ["registered manager"],
+    "25": ["registered person", "training of the registered"], "26": ["financial", "insolven"],
+    "27": ["notice of absence"], "28": ["notice of change"],
+}
+
+
+class KeywordOutcome(ClassifierMixin, BaseEstimator):
+    """The analyst's search: the outcome whose keywords occur most; ties and no hits → general."""
+
+    def fit(self, X, y=None):
+        self.classes_ = np.array(list(OUTCOME_KEYWORDS))
+        return self
+
+    def predict(self, X):
+        out = []
+        for text in X["text"]:
+            low = text.lower()
+            scores = {k: sum(low.count(w) for w in words) for k, words in OUTCOME_KEYWORDS.items()}
+            best = max(scores.values())
+            out.append(GENERAL if best == 0 else next(k for k, v in scores.items() if v == best))
+        return np.array(out)
+
+
+class KeywordSentiment(ClassifierMixin, BaseEstimator):
+    """Rule baseline: gap or call-for-change words → improvement; praise words → strength; else neutral."""
+
+    def fit(self, X, y=None):
+        self.classes_ = np.array(["strength", "improvement", "neutral"])
+        return self
+
+    def predict(self, X):
+        out = []
+        for text in X["text"]:
+            c = cue_counts(text)
+            neg = c["hedge"] + c["call_for_change"] + c["negation"]
+            if neg > 0 and neg >= c["positive"]:
+                out.append("improvement")
+            elif c["positive"] > 0:
+                out.append("strength")
+            else:
+                out.append("neutral")
+        return np.array(out)
+
+
+class _PolaritySentiment(ClassifierMixin, BaseEstimator):
+    """A general-purpose polarity score thresholded into the three labels."""
+
+    threshold = 0.05
+
+    def fit(self, X, y=None):
+        self.classes_ = np.array(["strength", "improvement", "neutral"])
+        self.scorer_ = self._scorer()
+        return self
+
+    def predict(self, X):
+        out = []
+        for text in X["text"]:
+            score = self.scorer_(text)
+            out.append("strength" if score > self.threshold else "improvement" if score < -self.threshold else "neutral")
+        return np.array(out)
+
+
+class VaderSentiment(_PolaritySentiment):
+    """VADER's compound score (vaderSentiment package)."""
+
+    def _scorer(self):
+        try:
+            from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+        except ImportError:
+            raise PeerUnavailable("vaderSentiment is not installed (pip install 'esq[peers]')") from None
+        analyzer = SentimentIntensityAnalyzer()
+        return lambda t: analyzer.polarity_scores(t)["compound"]
+
+
+class TextBlobSentiment(_PolaritySentiment):
+    """TextBlob's pattern-based polarity."""
+
+    def _scorer(self):
+        try:
+            from textblob import TextBlob
+        except ImportError:
+            raise PeerUnavailable("textblob is not installed (pip install 'esq[peers]')") from None
+        return lambda t: TextBlob(t).sentiment.polarity
+
+
+OUTCOME_PEERS = {"keywords": KeywordOutcome}
+SENTIMENT_PEERS = {"keywords": KeywordSentiment, "vader": VaderSentiment, "textblob": TextBlobSentiment}
+
+
+def make_peer(task: str, name: str):
+    """A fresh, unfitted peer; raises :class:`PeerUnavailable` where its package is missing."""
+    peer = (OUTCOME_PEERS if task == "outcome" else SENTIMENT_PEERS)[name]()
+    peer.fit(None) if isinstance(peer, _PolaritySentiment) else None  # probe the import early
+    return peer
+
+

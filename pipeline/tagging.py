@@ -1,0 +1,92 @@
+""":class:`~pipeline.segment.Report` → tagged records, one per finding paragraph.
+
+The record is esq's output contract (README, "Output schema"): ids and
+offsets, the heading's outcome beside the model's heading-blind prediction,
+paragraph sentiment derived from its sentences, and the sentences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from .classify import OUTCOME_KEYS, explain, full_proba, paragraph_sentiment
+from .features import frame
+from .nlp import analyse
+from .persist import Model
+from .segment import Report
+from .standards import SENTIMENTS, parse_outcome_label
+
+__all__ = ["tag_report", "tag_reports", "sentence_rows"]
+
+
+def sentence_rows(sentences) -> list[dict]:
+    """Feature rows for a paragraph's sentences, each with its neighbours as context."""
+    texts = [s.text for s in sentences]
+    return [{"text": s.text, "lemmas": s.lemmas,
+             "prev": texts[i - 1] if i > 0 else "", "next": texts[i + 1] if i + 1 < len(texts) else ""}
+            for i, s in enumerate(sentences)]
+
+
+def tag_report(report: Report, model: Model, nlp, explain_terms: int = 0) -> list[dict]:
+    """Tag every paragraph of one report.  ``explain_terms`` > 0 adds the top terms."""
+    paragraphs = report.paragraphs
+    if not paragraphs:
+        return []
+    analysed = list(analyse(nlp, (p.text for p in paragraphs)))
+    para_X = frame({"text": p.text, "lemmas": a.lemmas} for p, a in zip(paragraphs, analysed))
+    outcome_proba = full_proba(model.outcome, para_X, OUTCOME_KEYS)
+    sent_rows, owner = [], []
+    for k, a in enumerate(analysed):
+        sent_rows.extend(sentence_rows(a.sentences))
+        owner.extend((k, i) for i in range(len(a.sentences)))
+    sent_X = frame(sent_rows) if sent_rows else None
+    sent_proba = full_proba(model.sentiment, sent_X, SENTIMENTS) if sent_rows else None
+    outcome_why = explain(model.outcome, para_X, k=explain_terms) if explain_terms else None
+    sent_why = explain(model.sentiment, sent_X, k=explain_terms) if explain_terms and sent_rows else None
+
+    records = []
+    per_para: list[list[dict]] = [[] for _ in paragraphs]
+    for j, (k, i) in enumerate(owner):
+        s = analysed[k].sentences[i]
+        row = sent_proba.iloc[j]
+        label = str(row.idxmax())
+        entry = {"start": paragraphs[k].start + s.start, "end": paragraphs[k].start + s.end, "text": s.text,
+                 "sentiment": label, "confidence": round(float(row[label]), 4)}
+        if sent_why is not None:
+            entry["explanation"] = [{"term": t, "weight": w} for t, w in sent_why[j]]
+        per_para[k].append(entry)
+    for k, p in enumerate(paragraphs):
+        proba = outcome_proba.iloc[k]
+        best = str(proba.idxmax())
+        predicted = parse_outcome_label(best)
+        record = {
+            "report": report.id,
+            "source": report.source,
+            "authority": report.meta.get("authority"),
+            "paragraph": p.label,
+            "kind": p.kind,
+            "heading": p.heading,
+            "heading_outcome": p.heading_outcome,
+            "predicted_outcome": predicted,
+            "outcome_confidence": round(float(proba[best]), 4),
+            "outcome": p.heading_outcome if p.heading_outcome is not None else predicted,
+            "disagreement": p.heading_outcome is not None and p.heading_outcome != predicted,
+            "timescale": p.timescale,
+            "sentiment": paragraph_sentiment(s["sentiment"] for s in per_para[k]),
+            "start": p.start,
+            "end": p.end,
+            "page": p.page,
+            "text": p.text,
+            "sentences": per_para[k],
+            "outcome_probabilities": {key: round(float(v), 4) for key, v in proba.items() if v >= 0.01},
+        }
+        if outcome_why is not None:
+            record["explanation"] = [{"term": t, "weight": w} for t, w in outcome_why[k]]
+        records.append(record)
+    return records
+
+
+def tag_reports(reports: Iterable[Report], model: Model, nlp, explain_terms: int = 0) -> Iterator[dict]:
+    """Stream tagged records over many reports, one report in memory at a time."""
+    for report in reports:
+        yield from tag_report(report, model, nlp, explain_terms)
