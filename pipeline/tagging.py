@@ -50,8 +50,12 @@ def tag_report(report: Report, model: Model, nlp, explain_terms: int = 0) -> lis
         s = analysed[k].sentences[i]
         row = sent_proba.iloc[j]
         label = str(row.idxmax())
+        confidence = float(row[label])
+        if paragraphs[k].kind == "recommendation":
+            # ANNOTATION.md: a recommendation is an area for improvement by definition.
+            label, confidence = "improvement", 1.0
         entry = {"start": paragraphs[k].start + s.start, "end": paragraphs[k].start + s.end, "text": s.text,
-                 "sentiment": label, "confidence": round(float(row[label]), 4)}
+                 "sentiment": label, "confidence": round(confidence, 4)}
         if sent_why is not None:
             entry["explanation"] = [{"term": t, "weight": w} for t, w in sent_why[j]]
         per_para[k].append(entry)
