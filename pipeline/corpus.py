@@ -42,6 +42,7 @@ __all__ = [
     "from_headings",
     "near_duplicates",
     "REQUIRED_LABELS",
+    "agreement",
 ]
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -397,3 +398,49 @@ def near_duplicates(texts: list[str], threshold: float = 0.8) -> list[tuple[int,
             if jac >= threshold:
                 pairs.append((min(i, j), max(i, j), round(jac, 3)))
     return sorted(pairs)
+
+
+def agreement(second_pass: Path | str, roots=None) -> dict:
+    """Cohen's kappa between the corpus labels and a blind second pass.
+
+    ``second_pass`` is JSONL, one line per re-labelled paragraph:
+    ``{"report", "paragraph", "outcome", "sentiments": [one label per sentence]}``.
+    Returns kappa and raw agreement for outcomes and sentence sentiment, and
+    the disagreements.
+    """
+    from sklearn.metrics import cohen_kappa_score
+
+    first = {(r.id, p.paragraph): p for r in load(roots) for p in r.paragraphs}
+    o1, o2, s1, s2, diffs = [], [], [], [], []
+    path = Path(second_pass)
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        obj = json.loads(line)
+        key = (obj["report"], obj["paragraph"])
+        if key not in first:
+            raise CorpusError(f"{path}:{lineno}: no paragraph {obj['paragraph']} in report {obj['report']!r}")
+        p = first[key]
+        if len(obj["sentiments"]) != len(p.sentences):
+            raise CorpusError(f"{path}:{lineno}: {len(obj['sentiments'])} sentiments for {len(p.sentences)} sentences")
+        second = parse_outcome_label(obj["outcome"])
+        o1.append(label_key(p.outcome))
+        o2.append(label_key(second))
+        if p.outcome != second:
+            diffs.append({"report": key[0], "paragraph": key[1], "unit": "outcome", "first": p.outcome,
+                          "second": second, "text": p.text})
+        for s, label in zip(p.sentences, obj["sentiments"]):
+            s1.append(s.sentiment)
+            s2.append(label)
+            if s.sentiment != label:
+                diffs.append({"report": key[0], "paragraph": key[1], "unit": "sentence", "first": s.sentiment,
+                              "second": label, "text": s.text})
+    if not o1:
+        raise CorpusError(f"{path}: no paragraphs")
+    agree = lambda a, b: round(sum(x == y for x, y in zip(a, b)) / len(a), 4)  # noqa: E731
+    return {
+        "paragraphs": len(o1), "sentences": len(s1),
+        "outcome": {"kappa": round(float(cohen_kappa_score(o1, o2)), 4), "agreement": agree(o1, o2)},
+        "sentiment": {"kappa": round(float(cohen_kappa_score(s1, s2)), 4), "agreement": agree(s1, s2)},
+        "disagreements": diffs,
+    }

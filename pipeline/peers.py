@@ -16,7 +16,7 @@ from .nlp import cue_counts
 from .standards import GENERAL, OUTCOMES, label_key
 
 __all__ = ["PeerUnavailable", "OUTCOME_PEERS", "SENTIMENT_PEERS", "make_peer", "KeywordOutcome", "KeywordSentiment",
-           "VaderSentiment", "TextBlobSentiment", "OUTCOME_KEYWORDS"]
+           "VaderSentiment", "TextBlobSentiment", "SpacyTextcat", "OUTCOME_KEYWORDS"]
 
 
 class PeerUnavailable(RuntimeError):
@@ -133,8 +133,57 @@ class TextBlobSentiment(_PolaritySentiment):
         return lambda t: TextBlob(t).sentiment.polarity
 
 
-OUTCOME_PEERS = {"keywords": KeywordOutcome}
-SENTIMENT_PEERS = {"keywords": KeywordSentiment, "vader": VaderSentiment, "textblob": TextBlobSentiment}
+class SpacyTextcat(ClassifierMixin, BaseEstimator):
+    """spaCy's own exclusive ``textcat`` (bag-of-words architecture), trained on the same folds.
+
+    Parameters
+    ----------
+    epochs : int
+        Passes over the training texts.
+    seed : int
+        spaCy's random seed, so figures repeat.
+    """
+
+    def __init__(self, epochs: int = 8, seed: int = 0):
+        self.epochs = epochs
+        self.seed = seed
+
+    def fit(self, X, y):
+        import random
+
+        import spacy
+        from spacy.training import Example
+
+        spacy.util.fix_random_seed(self.seed)
+        self.classes_ = np.array(sorted(set(map(str, y))))
+        nlp = spacy.blank("en")
+        textcat = nlp.add_pipe("textcat", config={"model": {
+            "@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": True, "ngram_size": 2,
+            "no_output_layer": False, "length": 262144}})
+        for label in self.classes_:
+            textcat.add_label(label)
+        examples = [Example.from_dict(nlp.make_doc(t), {"cats": {c: float(c == str(l)) for c in self.classes_}})
+                    for t, l in zip(X["text"], y)]
+        optimizer = nlp.initialize(lambda: examples)
+        rng = random.Random(self.seed)
+        for _ in range(self.epochs):
+            rng.shuffle(examples)
+            for start in range(0, len(examples), 32):
+                nlp.update(examples[start:start + 32], sgd=optimizer, drop=0.1)
+        self.nlp_ = nlp
+        return self
+
+    def predict_proba(self, X):
+        docs = self.nlp_.pipe(list(X["text"]), batch_size=128)
+        return np.array([[d.cats[c] for c in self.classes_] for d in docs])
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+OUTCOME_PEERS = {"keywords": KeywordOutcome, "spacy_textcat": SpacyTextcat}
+SENTIMENT_PEERS = {"keywords": KeywordSentiment, "vader": VaderSentiment, "textblob": TextBlobSentiment,
+                   "spacy_textcat": SpacyTextcat}
 
 
 def make_peer(task: str, name: str):

@@ -45,6 +45,7 @@ _FRONT_HEADING = re.compile(r"^\s*(?:\d+[.)]?\s*)?(the inspection process|contex
 _SUB_HEADING = re.compile(r"^\s*(our judge?ment|reasons for our judge?ment|judge?ment|our findings|findings|evidence"
                           r"|what we found|what people told us|why we (?:are|were) concerned|overall)\b", re.IGNORECASE)
 _KEY_VALUE = re.compile(r"^[A-Z][\w '()/&,-]{1,60}:\s*\S")
+_OUTCOME_LINE = re.compile(r"^(?:\d+\.\s*)?outcome\s+0?\d{1,2}\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?][\"'’”)*]*\s*$")
 
 
@@ -116,6 +117,8 @@ def _is_heading(block: _Block) -> bool:
     if len(block.lines) != 1:
         return False
     line = block.lines[0][1].strip().strip("*#_ ").strip()
+    if _OUTCOME_LINE.match(line) and len(line) < 300 and not line.endswith("."):
+        return True  # provider reports spell out the outcome as a long heading
     if not line or "\t" in line or len(line) > 120 or len(line.split()) > 14:
         return False
     if _NUMBERED.match(line):
@@ -131,7 +134,11 @@ def _is_table(block: _Block) -> bool:
     lines = [l for _, l in block.lines]
     if any("\t" in l or "|" in l or re.search(r"\S {3,}\S", l) for l in lines):
         return True
-    return all(_KEY_VALUE.match(l) and len(l) < 120 for l in lines)
+    if all(_KEY_VALUE.match(l) and len(l) < 120 for l in lines):
+        # "Date of inspection: 3 May 2012" is a field; "This standard was met: staff..." is a sentence.
+        return len(lines) > 1 or not _SENTENCE_END.search(lines[0])
+    # An address or a letterhead: several short lines, none of them a sentence.
+    return len(lines) > 1 and all(len(l) < 80 and not _SENTENCE_END.search(l) for l in lines)
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
