@@ -26,13 +26,28 @@ __all__ = [
     "explain",
     "paragraph_sentiment",
     "OUTCOME_KEYS",
+    "MODES",
 ]
 
 OUTCOME_KEYS = tuple(label_key(l) for l in OUTCOME_LABELS)
 
 
-def make_outcome_model(C: float = 10.0, max_features: int = 20000, context: bool = False) -> Pipeline:
-    """Paragraph → outcome: TF-IDF over lemma uni- and bigrams plus cue counts.
+MODES = ("fast", "accurate")
+
+
+def _embedding(mode: str, weight: float):
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if mode == "fast":
+        return []
+    from .embed import SentenceEmbedder
+    return [("embedding", SentenceEmbedder(weight=weight), ["text"])]
+
+
+def make_outcome_model(C: float = 30.0, max_features: int = 20000, mode: str = "fast",
+                       embedding_weight: float = 1.0) -> Pipeline:
+    """Paragraph → outcome: TF-IDF over lemma uni- and bigrams (plus, in the accurate
+    mode, a sentence embedding of the text).
 
     It sees only the paragraph's text, never its heading.
     """
@@ -40,12 +55,14 @@ def make_outcome_model(C: float = 10.0, max_features: int = 20000, context: bool
         ("features", ColumnTransformer([
             ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_df=0.5, sublinear_tf=True,
                                       max_features=max_features, dtype=np.float32), "lemmas"),
+            *_embedding(mode, embedding_weight),
         ])),
         ("clf", LogisticRegression(C=C, max_iter=3000, class_weight="balanced")),
     ])
 
 
-def make_sentiment_model(C: float = 4.0, max_features: int = 40000, context: bool = True) -> Pipeline:
+def make_sentiment_model(C: float = 4.0, max_features: int = 40000, context: bool = True, mode: str = "fast",
+                         embedding_weight: float = 1.0) -> Pipeline:
     """Sentence → sentiment: lemma 1-3-grams, character n-grams, cue counts, and
     (with ``context``) the previous sentence's cues, so "However, ..." after a
     strength reads as the turn it is."""
@@ -55,6 +72,7 @@ def make_sentiment_model(C: float = 4.0, max_features: int = 40000, context: boo
         ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=3, sublinear_tf=True,
                                   max_features=max_features, lowercase=True, dtype=np.float32), "text"),
         ("cues", CueFeatures(), ["text"]),
+        *_embedding(mode, embedding_weight),
     ]
     if context:
         parts.append(("prev_cues", CueFeatures(prefix="prev_"), ["prev"]))

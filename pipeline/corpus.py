@@ -400,17 +400,34 @@ def near_duplicates(texts: list[str], threshold: float = 0.8) -> list[tuple[int,
     return sorted(pairs)
 
 
-def agreement(second_pass: Path | str, roots=None) -> dict:
+def agreement(second_pass: Path | str, roots=None, adjudication: Path | str | None = None) -> dict:
     """Cohen's kappa between the corpus labels and a blind second pass.
 
     ``second_pass`` is JSONL, one line per re-labelled paragraph:
     ``{"report", "paragraph", "outcome", "sentiments": [one label per sentence]}``.
-    Returns kappa and raw agreement for outcomes and sentence sentiment, and
-    the disagreements.
+    With ``adjudication`` (JSONL of ``{"report", "paragraph", "unit", "first",
+    "second", "decision", "text"?}``), the first pass's original labels are
+    restored where the adjudication changed them, giving the agreement as it
+    was before disagreements were resolved.  Returns kappa and raw agreement
+    for outcomes and sentence sentiment, and the disagreements.
     """
     from sklearn.metrics import cohen_kappa_score
 
     first = {(r.id, p.paragraph): p for r in load(roots) for p in r.paragraphs}
+    if adjudication is not None:
+        import copy
+        for obj in map(json.loads, Path(adjudication).read_text(encoding="utf-8").splitlines()):
+            key = (obj["report"], obj["paragraph"])
+            if key not in first or str(obj["decision"]) == str(obj["first"]):
+                continue
+            p = first[key] = copy.deepcopy(first[key])
+            if obj["unit"] == "outcome":
+                p.outcome = parse_outcome_label(obj["first"])
+            else:
+                hits = [s for s in p.sentences if s.text == obj.get("text") or
+                        (obj.get("text") is None and s.sentiment == obj["decision"])]
+                for s in hits[:1]:
+                    s.sentiment = obj["first"]
     o1, o2, s1, s2, diffs = [], [], [], [], []
     path = Path(second_pass)
     for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):

@@ -86,19 +86,20 @@ def _oof(frame: pd.DataFrame, splits, make: Callable, with_proba: bool):
 
 
 def cross_validate(frames, folds: int = 5, seed: int = 0, peers: bool = True,
-                   variants: dict | None = None) -> dict:
+                   variants: dict | None = None, params: dict | None = None) -> dict:
     """Out-of-fold metrics per task and method.
 
     Returns ``{"outcome": {"esq": {...}, "keywords": {...}, ...}, "sentiment": {...},
     "skipped": {name: reason}, "folds": k}``; ``variants`` maps extra method
-    names to ``(task, factory)`` pairs scored on the same folds.
+    names to ``(task, factory)`` pairs scored on the same folds; ``params`` go
+    to esq's own estimator factories.
     """
     result: dict = {"outcome": {}, "sentiment": {}, "skipped": {}, "folds": folds, "seed": seed}
     tasks = {"outcome": (frames.paragraphs, make_outcome_model, OUTCOME_PEERS),
              "sentiment": (frames.sentences, make_sentiment_model, SENTIMENT_PEERS)}
     for task, (frame, factory, peer_set) in tasks.items():
         splits = folds_for(frame, folds, seed)
-        pred, proba, classes = _oof(frame, splits, factory, True)
+        pred, proba, classes = _oof(frame, splits, lambda f=factory: f(**(params or {})), True)
         result[task]["esq"] = metrics(frame["y"], pred, proba, classes)
         for name, (vtask, vfactory) in (variants or {}).items():
             if vtask == task:

