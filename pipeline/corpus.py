@@ -416,6 +416,14 @@ def agreement(second_pass: Path | str, roots=None, adjudication: Path | str | No
     first = {(r.id, p.paragraph): p for r in load(roots) for p in r.paragraphs}
     if adjudication is not None:
         import copy
+        # The corpus-wide review of neutral sentences came after the adjudication: undo it first.
+        review = Path(adjudication).with_name("neutral_review.jsonl")
+        if review.exists():
+            for obj in map(json.loads, review.read_text(encoding="utf-8").splitlines()):
+                key = (obj["report"], obj["paragraph"])
+                if key in first:
+                    p = first[key] = copy.deepcopy(first[key])
+                    p.sentences[obj["sentence"]].sentiment = "neutral"
         for obj in map(json.loads, Path(adjudication).read_text(encoding="utf-8").splitlines()):
             key = (obj["report"], obj["paragraph"])
             if key not in first or str(obj["decision"]) == str(obj["first"]):

@@ -19,7 +19,8 @@ from .classify import make_outcome_model, make_sentiment_model
 from .peers import OUTCOME_PEERS, SENTIMENT_PEERS, PeerUnavailable, make_peer
 
 __all__ = ["metrics", "expected_calibration_error", "brier_score", "folds_for", "cross_validate",
-           "comparison_table", "evaluate_real"]
+           "comparison_table", "evaluate_real", "oof_predictions", "learning_curve", "calibration_curve",
+           "confused_pairs"]
 
 
 def expected_calibration_error(y_true, proba: np.ndarray, classes, bins: int = 10) -> float:
@@ -163,3 +164,59 @@ def evaluate_real(records: list[dict], gold_sentences: list[dict] | None = None)
         out["sentiment"] = metrics(y_true, y_pred) if y_true else None
         out["sentences_unmatched"] = missing
     return out
+
+
+def oof_predictions(frames, task: str = "outcome", folds: int = 5, seed: int = 0,
+                    params: dict | None = None) -> pd.DataFrame:
+    """Out-of-fold predictions of esq for one task: text, truth, prediction, confidence, report."""
+    frame = frames.paragraphs if task == "outcome" else frames.sentences
+    factory = make_outcome_model if task == "outcome" else make_sentiment_model
+    pred, proba, classes = _oof(frame, folds_for(frame, folds, seed), lambda: factory(**(params or {})), True)
+    return pd.DataFrame({"report": frame["group"].values, "text": frame["text"].values,
+                         "y": frame["y"].values, "pred": pred.astype(str),
+                         "confidence": proba.max(axis=1), "correct": frame["y"].values == pred.astype(str)})
+
+
+def learning_curve(frames, task: str = "outcome", steps: int = 5, folds: int = 5, seed: int = 0) -> pd.DataFrame:
+    """Macro-F1 on held-out reports against the number of training reports.
+
+    For each fold, the training reports are subsampled (in a fixed random
+    order) to growing sizes; the test fold stays the same.
+    """
+    frame = frames.paragraphs if task == "outcome" else frames.sentences
+    factory = make_outcome_model if task == "outcome" else make_sentiment_model
+    rng = np.random.default_rng(seed)
+    rows = []
+    for k, (train_idx, test_idx) in enumerate(folds_for(frame, folds, seed)):
+        reports = np.array(sorted(frame["group"].iloc[train_idx].unique()))
+        rng.shuffle(reports)
+        for n in np.unique(np.linspace(max(2, len(reports) // steps), len(reports), steps).astype(int)):
+            keep = frame.iloc[train_idx]["group"].isin(set(reports[:n])).to_numpy()
+            train = frame.iloc[train_idx[keep]]
+            if train["y"].nunique() < 2:
+                continue
+            est = factory().fit(train, train["y"])
+            test = frame.iloc[test_idx]
+            rows.append({"fold": k, "train_reports": int(n),
+                         "macro_f1": f1_score(test["y"], est.predict(test), average="macro", zero_division=0)})
+    return pd.DataFrame(rows).groupby("train_reports", as_index=False)["macro_f1"].agg(["mean", "std"]).reset_index()
+
+
+def calibration_curve(oof: pd.DataFrame, bins: int = 10) -> pd.DataFrame:
+    """Mean confidence against accuracy per confidence bin (for a reliability plot)."""
+    edges = np.linspace(0, 1, bins + 1)
+    b = np.clip(np.digitize(oof["confidence"], edges[1:-1]), 0, bins - 1)
+    return (oof.assign(bin=b).groupby("bin").agg(confidence=("confidence", "mean"), accuracy=("correct", "mean"),
+                                                 n=("correct", "size")).reset_index())
+
+
+def confused_pairs(oof: pd.DataFrame, k: int = 5, examples: int = 2) -> pd.DataFrame:
+    """The k most frequent (truth, prediction) confusions with example texts."""
+    wrong = oof[~oof["correct"]]
+    top = wrong.groupby(["y", "pred"]).size().sort_values(ascending=False).head(k)
+    rows = []
+    for (y, pred), n in top.items():
+        ex = wrong[(wrong["y"] == y) & (wrong["pred"] == pred)].sort_values("confidence", ascending=False)
+        rows.append({"truth": y, "predicted": pred, "count": int(n),
+                     "examples": list(ex["text"].head(examples).str.slice(0, 200))})
+    return pd.DataFrame(rows)

@@ -9,6 +9,7 @@ boundaries.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -69,17 +70,17 @@ def build_nlp(model: str | None = None) -> Language:
     return nlp
 
 
+def _lemma(t) -> str | None:
+    if t.is_space or (t.is_punct and t.text != "%"):
+        return None
+    if t.lower_ in {"not", "n't", "no"}:
+        return "not"
+    return re.sub(r"\d", "#", (t.lemma_ or t.text).lower())
+
+
 def lemma_string(tokens) -> str:
     """Lower-cased lemmas joined by spaces; digits collapse to ``#`` so figures generalise."""
-    out = []
-    for t in tokens:
-        if t.is_space or (t.is_punct and t.text not in {"%"}):
-            continue
-        lemma = (t.lemma_ or t.text).lower()
-        if t.text.lower() in {"not", "n't", "no"}:
-            lemma = "not"
-        out.append(re.sub(r"\d", "#", lemma))
-    return " ".join(out)
+    return " ".join(l for l in map(_lemma, tokens) if l is not None)
 
 
 @dataclass(frozen=True)
@@ -108,14 +109,25 @@ def analyse(nlp: Language, texts: Iterable[str], spans: Iterable[list[tuple[int,
     spans_iter = iter(spans) if spans is not None else None
     for doc in nlp.pipe(texts, batch_size=batch_size):
         given = next(spans_iter) if spans_iter is not None else None
+        # Lemmas once per token; sentences slice them by token index.
+        lemmas = [_lemma(t) for t in doc]
         if given is None:
-            sents = [(s.start_char, s.end_char) for s in doc.sents]
-            sents = [(a, b) for a, b in sents if doc.text[a:b].strip()]
+            bounds = [(s.start, s.end) for s in doc.sents]
         else:
-            sents = given
+            starts = [t.idx for t in doc]
+            bounds = [(bisect.bisect_right(starts, a) - 1 if a > 0 else 0, bisect.bisect_left(starts, b))
+                      for a, b in given]
         out = []
-        for a, b in sents:
-            span = doc.char_span(a, b, alignment_mode="expand")
-            tokens = span if span is not None else nlp.make_doc(doc.text[a:b])
-            out.append(Sentence(a, b, doc.text[a:b], lemma_string(tokens)))
-        yield Analysed(lemma_string(doc), tuple(out))
+        for k, (i, j) in enumerate(bounds):
+            if given is None:
+                if i >= j:
+                    continue
+                a = doc[i].idx
+                last = doc[j - 1]
+                b = last.idx + len(last.text)
+                if not doc.text[a:b].strip():
+                    continue
+            else:
+                a, b = given[k]
+            out.append(Sentence(a, b, doc.text[a:b], " ".join(l for l in lemmas[max(i, 0):j] if l is not None)))
+        yield Analysed(" ".join(l for l in lemmas if l is not None), tuple(out))

@@ -16,7 +16,7 @@ from .nlp import cue_counts
 from .standards import GENERAL, OUTCOMES, label_key
 
 __all__ = ["PeerUnavailable", "OUTCOME_PEERS", "SENTIMENT_PEERS", "make_peer", "KeywordOutcome", "KeywordSentiment",
-           "VaderSentiment", "TextBlobSentiment", "SpacyTextcat", "OUTCOME_KEYWORDS"]
+           "VaderSentiment", "TextBlobSentiment", "SpacyTextcat", "ZeroShotEmbedding", "OUTCOME_KEYWORDS"]
 
 
 class PeerUnavailable(RuntimeError):
@@ -181,15 +181,59 @@ class SpacyTextcat(ClassifierMixin, BaseEstimator):
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
 
-OUTCOME_PEERS = {"keywords": KeywordOutcome, "spacy_textcat": SpacyTextcat}
+#: What the zero-shot peer compares each sentence with.
+SENTIMENT_DESCRIPTIONS = {
+    "strength": "The inspectors found good, effective practice that is working well.",
+    "improvement": "The inspectors found a gap, shortfall, delay or risk that needs to improve.",
+    "neutral": "A factual description of the service or of how the inspection gathered evidence.",
+}
+
+
+class ZeroShotEmbedding(ClassifierMixin, BaseEstimator):
+    """all-MiniLM-L6-v2 similarity between each text and a description of each label
+    (outcome titles; :data:`SENTIMENT_DESCRIPTIONS`).  Learns nothing from the folds.
+
+    Parameters
+    ----------
+    task : str
+        ``"outcome"`` or ``"sentiment"``.
+    """
+
+    def __init__(self, task: str = "outcome"):
+        self.task = task
+
+    def fit(self, X=None, y=None):
+        from .embed import encode, encoder_available
+        from .standards import outcome_title
+        if not encoder_available():
+            raise PeerUnavailable("zero-shot needs the accurate extra (pip install torch==2.13.0 'esq[accurate]')")
+        if self.task == "outcome":
+            labels = list(OUTCOME_KEYWORDS)
+            descriptions = [f"Inspection finding about {outcome_title(l).lower()}." for l in labels]
+        else:
+            labels = list(SENTIMENT_DESCRIPTIONS)
+            descriptions = list(SENTIMENT_DESCRIPTIONS.values())
+        self.classes_ = np.array(labels)
+        self.label_vectors_ = encode(descriptions)
+        return self
+
+    def predict(self, X):
+        from .embed import encode
+        sims = encode([str(t) for t in X["text"]]) @ self.label_vectors_.T
+        return self.classes_[sims.argmax(axis=1)]
+
+
+OUTCOME_PEERS = {"keywords": KeywordOutcome, "spacy_textcat": SpacyTextcat,
+                 "zero_shot": lambda: ZeroShotEmbedding("outcome")}
 SENTIMENT_PEERS = {"keywords": KeywordSentiment, "vader": VaderSentiment, "textblob": TextBlobSentiment,
-                   "spacy_textcat": SpacyTextcat}
+                   "spacy_textcat": SpacyTextcat, "zero_shot": lambda: ZeroShotEmbedding("sentiment")}
 
 
 def make_peer(task: str, name: str):
     """A fresh, unfitted peer; raises :class:`PeerUnavailable` where its package is missing."""
     peer = (OUTCOME_PEERS if task == "outcome" else SENTIMENT_PEERS)[name]()
-    peer.fit(None) if isinstance(peer, _PolaritySentiment) else None  # probe the import early
+    if isinstance(peer, (_PolaritySentiment, ZeroShotEmbedding)):
+        peer.fit(None)  # probe the optional import early, so a missing package is reported as skipped
     return peer
 
 

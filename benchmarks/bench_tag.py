@@ -1,0 +1,125 @@
+"""Throughput and peak memory of tagging, beside the floor and the peers.
+
+    python benchmarks/bench_tag.py [--sizes 1 10 100 1000] [--model DIR]
+
+For each size N, a fresh subprocess streams N reports (the corpus's reports,
+cycled) through read → segment → tag, one report in memory at a time, and
+reports paragraphs/s, tokens/s and its peak RSS.  The floor is a blank
+spaCy tokenizer plus sentencizer over the same paragraph text; the peers
+are the keyword baselines, VADER and TextBlob over the same sentences.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from itertools import cycle, islice
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _reports(n: int):
+    paths = sorted((ROOT / "corpus" / "reports").glob("*.md"))
+    return list(islice(cycle(paths), n))
+
+
+def _child(kind: str, n: int, model_dir: str | None) -> dict:
+    import spacy
+
+    from pipeline.nlp import build_nlp
+    from pipeline.persist import load_model
+    from pipeline.read import read
+    from pipeline.segment import segment
+    from pipeline.tagging import tag_report
+
+    paths = _reports(n)
+    tokenizer = spacy.blank("en")
+    tokens = paragraphs = 0
+    if kind == "esq":
+        model, nlp = load_model(model_dir), build_nlp()
+        t0 = time.perf_counter()
+        for p in paths:
+            for rec in tag_report(segment(read(p)), model, nlp):
+                paragraphs += 1
+                tokens += len(rec["text"].split())
+    elif kind == "floor":
+        nlp = spacy.blank("en")
+        nlp.add_pipe("sentencizer")
+        t0 = time.perf_counter()
+        for p in paths:
+            texts = [para.text for para in segment(read(p)).paragraphs]
+            for doc in nlp.pipe(texts):
+                paragraphs += 1
+                tokens += len(doc.text.split())
+    else:
+        from pandas import DataFrame
+
+        from pipeline.peers import PeerUnavailable, make_peer
+        task, name = kind.split(":")
+        try:
+            peer = make_peer(task, name).fit(None) if name != "spacy_textcat" else None
+        except PeerUnavailable as exc:
+            return {"kind": kind, "skipped": str(exc)}
+        nlp = spacy.blank("en")
+        nlp.add_pipe("sentencizer")
+        t0 = time.perf_counter()
+        for p in paths:
+            texts = [para.text for para in segment(read(p)).paragraphs]
+            if task == "sentiment":
+                texts = [s.text for doc in nlp.pipe(texts) for s in doc.sents]
+            peer.predict(DataFrame({"text": texts}))
+            paragraphs += len(texts)
+            tokens += sum(len(t.split()) for t in texts)
+    seconds = time.perf_counter() - t0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    del tokenizer
+    return {"kind": kind, "reports": n, "units": paragraphs, "tokens": tokens, "seconds": round(seconds, 3),
+            "units_per_s": round(paragraphs / seconds, 1), "tokens_per_s": round(tokens / seconds, 1),
+            "peak_rss_mb": round(peak_mb, 1)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 100, 1000])
+    ap.add_argument("--model")
+    ap.add_argument("--peers", nargs="*", default=["outcome:keywords", "sentiment:keywords", "sentiment:vader",
+                                                   "sentiment:textblob"])
+    ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        print(json.dumps(_child(args.child[0], int(args.child[1]), args.model)))
+        return
+
+    def run(kind, n):
+        cmd = [sys.executable, __file__, "--child", kind, str(n)] + (["--model", args.model] if args.model else [])
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        return json.loads(out.strip().splitlines()[-1])
+
+    print(f"{'what':<22} {'reports':>7} {'units':>7} {'seconds':>8} {'units/s':>9} {'tokens/s':>10} {'peak MB':>8}")
+    floor = {}
+    for n in args.sizes:
+        for kind in ["floor", "esq"]:
+            r = run(kind, n)
+            floor[(kind, n)] = r
+            print(f"{kind:<22} {n:>7} {r['units']:>7} {r['seconds']:>8.2f} {r['units_per_s']:>9.1f} "
+                  f"{r['tokens_per_s']:>10.0f} {r['peak_rss_mb']:>8.0f}")
+        ratio = floor[("esq", n)]["seconds"] / max(floor[("floor", n)]["seconds"], 1e-9)
+        print(f"{'  esq cost / floor':<22} {n:>7} {'':>7} {ratio:>8.2f}x per token")
+    n = max(args.sizes) if max(args.sizes) <= 100 else 100
+    for kind in args.peers:
+        r = run(kind, n)
+        if "skipped" in r:
+            print(f"{kind:<22} skipped: {r['skipped']}")
+            continue
+        print(f"{kind:<22} {n:>7} {r['units']:>7} {r['seconds']:>8.2f} {r['units_per_s']:>9.1f} "
+              f"{r['tokens_per_s']:>10.0f} {r['peak_rss_mb']:>8.0f}")
+
+
+if __name__ == "__main__":
+    main()
