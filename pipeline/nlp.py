@@ -106,25 +106,45 @@ def analyse(nlp: Language, texts: Iterable[str], spans: Iterable[list[tuple[int,
     Sentences come from spaCy, or, where ``spans`` gives (start, end) pairs for
     a text (gold sentences from the corpus), from those spans.
     """
+    from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LEMMA, ORTH, SENT_START
+
+    strings = nlp.vocab.strings
+    cache: dict[tuple[int, int, int, int], str | None] = {}
+
+    def lemma_of(orth: int, lemma: int, punct: int, space: int) -> str | None:
+        # Token objects cost more than the rest of this stage; work on arrays, one lookup per word type.
+        key = (orth, lemma, punct, space)
+        if key not in cache:
+            text = strings[orth]
+            if space or (punct and text != "%"):
+                cache[key] = None
+            elif text.lower() in {"not", "n't", "no"}:
+                cache[key] = "not"
+            else:
+                cache[key] = re.sub(r"\d", "#", (strings[lemma] if lemma else text).lower())
+        return cache[key]
+
     spans_iter = iter(spans) if spans is not None else None
     for doc in nlp.pipe(texts, batch_size=batch_size):
         given = next(spans_iter) if spans_iter is not None else None
-        # Lemmas once per token; sentences slice them by token index.
-        lemmas = [_lemma(t) for t in doc]
+        rows = doc.to_array([ORTH, LEMMA, IS_PUNCT, IS_SPACE, SENT_START, IDX]).tolist()
+        n = len(rows)
+        lemmas = [lemma_of(o, l, p, sp) for o, l, p, sp, _, _ in rows]
+        idx = [r[5] for r in rows]
         if given is None:
-            bounds = [(s.start, s.end) for s in doc.sents]
+            # SENT_START is 1 for a sentence's first token (stored unsigned, so -1 reads as a huge number)
+            firsts = [i for i in range(n) if i == 0 or rows[i][4] == 1]
+            bounds = list(zip(firsts, firsts[1:] + [n]))
         else:
-            starts = [t.idx for t in doc]
-            bounds = [(bisect.bisect_right(starts, a) - 1 if a > 0 else 0, bisect.bisect_left(starts, b))
+            bounds = [(bisect.bisect_right(idx, a) - 1 if a > 0 else 0, bisect.bisect_left(idx, b))
                       for a, b in given]
         out = []
         for k, (i, j) in enumerate(bounds):
             if given is None:
                 if i >= j:
                     continue
-                a = doc[i].idx
-                last = doc[j - 1]
-                b = last.idx + len(last.text)
+                a = idx[i]
+                b = idx[j - 1] + len(doc[j - 1].text)
                 if not doc.text[a:b].strip():
                     continue
             else:

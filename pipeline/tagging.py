@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from .classify import OUTCOME_KEYS, explain, full_proba, paragraph_sentiment
-from .features import frame
+from .features import frame, with_neighbours
 from .nlp import analyse
 from .persist import Model
 from .segment import Report
@@ -33,7 +33,7 @@ def tag_report(report: Report, model: Model, nlp, explain_terms: int = 0) -> lis
     if not paragraphs:
         return []
     analysed = list(analyse(nlp, (p.text for p in paragraphs)))
-    para_X = frame({"text": p.text, "lemmas": a.lemmas} for p, a in zip(paragraphs, analysed))
+    para_X = frame(with_neighbours([{"text": p.text, "lemmas": a.lemmas} for p, a in zip(paragraphs, analysed)]))
     outcome_proba = full_proba(model.outcome, para_X, OUTCOME_KEYS)
     sent_rows, owner = [], []
     for k, a in enumerate(analysed):

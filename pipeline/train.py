@@ -15,7 +15,7 @@ import pandas as pd
 
 from .classify import OUTCOME_KEYS, make_outcome_model, make_sentiment_model
 from .corpus import CorpusReport, corpus_hash, load
-from .features import frame
+from .features import frame, with_neighbours
 from .nlp import analyse, build_nlp
 from .persist import Model, save_model
 from .standards import SENTIMENTS, label_key
@@ -39,12 +39,17 @@ def training_frames(reports: Iterable[CorpusReport], nlp=None) -> Frames:
     items = [(r, p) for r in reports for p in r.paragraphs]
     texts = (p.text for _, p in items)
     spans = ([(s.start - p.start, s.end - p.start) for s in p.sentences] for _, p in items)
+    report_rows: list[dict] = []
     for (report, p), a in zip(items, analyse(nlp, texts, spans)):
-        para_rows.append({"text": p.text, "lemmas": a.lemmas, "y": label_key(p.outcome), "group": report.id,
-                          "report_kind": report.kind, "paragraph_kind": p.kind})
+        if report_rows and report_rows[-1]["group"] != report.id:
+            para_rows.extend(with_neighbours(report_rows))
+            report_rows = []
+        report_rows.append({"text": p.text, "lemmas": a.lemmas, "y": label_key(p.outcome), "group": report.id,
+                            "report_kind": report.kind, "paragraph_kind": p.kind})
         for row, s in zip(sentence_rows(a.sentences), p.sentences):
             if s.sentiment is not None:
                 sent_rows.append({**row, "y": s.sentiment, "group": report.id, "report_kind": report.kind})
+    para_rows.extend(with_neighbours(report_rows))
     return Frames(frame(para_rows), frame(sent_rows))
 
 
