@@ -148,14 +148,18 @@ def evaluate_real(records: list[dict], gold_sentences: list[dict] | None = None)
         out["outcome"] = metrics([str(r["heading_outcome"]) for r in headed],
                                  [str(r["predicted_outcome"]) for r in headed])
     if gold_sentences:
+        import os
+
+        def where(r: dict) -> str:
+            return os.path.realpath(r["source"]) if r.get("source") else r["report"]
         index = {}
         for r in records:
             for s in r["sentences"]:
-                index[(r["source"], s["start"], s["end"])] = s["sentiment"]
+                index[(where(r), s["start"], s["end"])] = s["sentiment"]
                 index[(r["report"], s["start"], s["end"])] = s["sentiment"]
         y_true, y_pred, missing = [], [], 0
         for g in gold_sentences:
-            key = (g.get("source") or g.get("report"), g["start"], g["end"])
+            key = (where(g), g["start"], g["end"])
             if key in index:
                 y_true.append(g["sentiment"])
                 y_pred.append(index[key])
