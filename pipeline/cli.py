@@ -60,11 +60,12 @@ def cmd_report(args) -> int:
 
 def cmd_train(args) -> int:
     from .corpus import CorpusError
+    from .embed import EncoderUnavailable
     from .train import train
     try:
         model = train(args.corpus or None, out=args.out, folds=args.folds, seed=args.seed,
-                      spacy_model=args.spacy_model)
-    except (CorpusError, ValueError) as exc:
+                      spacy_model=args.spacy_model, mode=args.mode)
+    except (CorpusError, ValueError, EncoderUnavailable) as exc:
         return _fail(str(exc))
     ev = model.card["evaluation"]
     print(f"model {model.id} written to {args.out}\n"
@@ -212,6 +213,8 @@ def parser() -> argparse.ArgumentParser:
     tr.add_argument("--folds", type=int, default=5)
     tr.add_argument("--seed", type=int, default=0)
     tr.add_argument("--spacy-model")
+    tr.add_argument("--mode", choices=["fast", "accurate"], default="fast",
+                    help="accurate adds sentence embeddings (needs the accurate extra)")
     tr.set_defaults(func=cmd_train)
 
     ev = sub.add_parser("evaluate", help="grouped cross-validation with peers; real reports")

