@@ -183,6 +183,8 @@ def _front_matter(text: str, blocks: list[_Block]) -> dict:
     for key, value in fields.items():
         if "date" in key.lower():
             meta.setdefault("dates", {})[key] = value
+        if "provider" in key.lower():
+            meta.setdefault("providers", []).append(value)
     return meta
 
 
