@@ -14,15 +14,14 @@ from __future__ import annotations
 import glob
 import hashlib
 import json
-import os
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
+from .atomic import atomic_write
 from .persist import Model, library_versions, load_model
 from .read import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, ReadError, read
 from .segment import segment
@@ -50,21 +49,6 @@ class Entry:
     grades: dict | None = None
 
 
-def atomic_write(path: Path, lines: Iterable[str]) -> None:
-    """Write lines to ``path`` through a temporary file renamed into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for line in lines:
-                fh.write(line)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def read_jsonl(path: Path) -> Iterator[dict]:
     with open(path, encoding="utf-8") as fh:
         for line in fh:
@@ -83,7 +67,7 @@ def expand_inputs(inputs: Iterable[str]) -> list[str]:
             listing = Path(item[1:])
             try:
                 lines = listing.read_text(encoding="utf-8").splitlines()
-            except OSError as exc:
+            except OSError:
                 out.append(item)
                 continue
             out.extend(expand_inputs(l.strip() for l in lines if l.strip() and not l.startswith("#")))

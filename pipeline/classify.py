@@ -45,7 +45,7 @@ def _embedding(mode: str, weight: float):
 
 
 def make_outcome_model(C: float = 30.0, max_features: int = 20000, mode: str = "fast",
-                       embedding_weight: float = 1.0, context: bool = False,
+                       embedding_weight: float = 1.0, context: bool = True,
                        context_weight: float = 0.5) -> Pipeline:
     """Paragraph → outcome: TF-IDF over lemma uni- and bigrams (plus, in the accurate
     mode, a sentence embedding of the text; with ``context``, the lemmas of the

@@ -44,12 +44,12 @@ def _model_dir() -> Path:
 
 
 def encoder_available() -> bool:
+    import importlib.util
     try:
         _model_dir()
-        import sentence_transformers  # noqa: F401
-    except (EncoderUnavailable, ImportError):
+    except EncoderUnavailable:
         return False
-    return True
+    return importlib.util.find_spec("sentence_transformers") is not None
 
 
 def encoder_files() -> dict[str, str]:

@@ -121,7 +121,7 @@ def cross_validate(frames, folds: int = 5, seed: int = 0, peers: bool = True,
 
 def comparison_table(result: dict) -> str:
     """A plain-text table of accuracy and macro-F1 per task and method, naming peers that beat esq."""
-    lines = [f"{'task':<10} {'method':<14} {'accuracy':>9} {'macro-F1':>9} {'ECE':>7} {'Brier':>7}  note"]
+    lines = [f"{'task':<10} {'method':<28} {'accuracy':>9} {'macro-F1':>9} {'ECE':>7} {'Brier':>7}  note"]
     for task in ("outcome", "sentiment"):
         methods = result.get(task, {})
         ours = methods.get("esq")
@@ -133,7 +133,7 @@ def comparison_table(result: dict) -> str:
                     note = "BEATS esq on " + ", ".join(beats)
             ece = f"{m['ece']:.3f}" if "ece" in m else "-"
             brier = f"{m['brier']:.3f}" if "brier" in m else "-"
-            lines.append(f"{task:<10} {name:<14} {m['accuracy']:>9.3f} {m['macro_f1']:>9.3f} {ece:>7} {brier:>7}  {note}")
+            lines.append(f"{task:<10} {name:<28} {m['accuracy']:>9.3f} {m['macro_f1']:>9.3f} {ece:>7} {brier:>7}  {note}")
     for name, why in result.get("skipped", {}).items():
         lines.append(f"skipped {name}: {why}")
     return "\n".join(lines)
@@ -228,9 +228,9 @@ def confused_pairs(oof: pd.DataFrame, k: int = 5, examples: int = 2) -> pd.DataF
 
 #: The modes of esq, each with and without context: (outcome params, sentiment params).
 VARIANTS: dict[str, tuple[dict, dict]] = {
-    "fast": ({"mode": "fast"}, {"mode": "fast", "context": False}),
+    "fast": ({"mode": "fast", "context": False}, {"mode": "fast", "context": False}),
     "fast+context": ({"mode": "fast", "context": True}, {"mode": "fast", "context": True}),
-    "accurate": ({"mode": "accurate"}, {"mode": "accurate", "context": False}),
+    "accurate": ({"mode": "accurate", "context": False}, {"mode": "accurate", "context": False}),
     "accurate+context": ({"mode": "accurate", "context": True}, {"mode": "accurate", "context": True}),
 }
 

@@ -13,7 +13,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from .nlp import cue_counts
-from .standards import GENERAL, OUTCOMES, label_key
+from .standards import GENERAL
 
 __all__ = ["PeerUnavailable", "OUTCOME_PEERS", "SENTIMENT_PEERS", "make_peer", "KeywordOutcome", "KeywordSentiment",
            "VaderSentiment", "TextBlobSentiment", "SpacyTextcat", "ZeroShotEmbedding", "OUTCOME_KEYWORDS"]

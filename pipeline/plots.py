@@ -39,7 +39,7 @@ def confusion_heatmap(m: dict, title: str = ""):
 
 def f1_bars(results: dict, task: str):
     """Per-class F1 of every method that has per-class figures, side by side."""
-    plt = _plt()
+    _plt()
     methods = {k: v for k, v in results[task].items() if "per_class" in v}
     labels = next(iter(methods.values()))["per_class"].keys()
     df = pd.DataFrame({name: {l: m["per_class"].get(l, {}).get("f1", 0) for l in labels}

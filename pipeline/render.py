@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .batch import atomic_write
+from .atomic import atomic_write
 from .standards import SENTIMENTS, outcome_title
 from .summarize import Summary
 

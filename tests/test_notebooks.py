@@ -1,6 +1,5 @@
 """Every notebook runs, on a small configuration, so a broken notebook fails CI."""
 
-import os
 from pathlib import Path
 
 import pytest
