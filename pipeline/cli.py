@@ -106,6 +106,14 @@ def cmd_evaluate(args) -> int:
             if real.get("sentiment"):
                 print(f"  sentence sentiment accuracy {real['sentiment']['accuracy']:.3f}, "
                       f"macro-F1 {real['sentiment']['macro_f1']:.3f}")
+            if not args.no_peers:
+                from .evaluate import real_peers
+                result["real_peers"] = rp = real_peers(df.to_dict("records"), gold)
+                for task in ("outcome", "sentiment"):
+                    for name, m in rp[task].items():
+                        print(f"  peer {name:<13} {task:<9} accuracy {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f}")
+                for name, why in rp["skipped"].items():
+                    print(f"  skipped {name}: {why}")
             if args.variants:
                 from .batch import expand_inputs
                 from .evaluate import real_variants

@@ -20,7 +20,7 @@ from .peers import OUTCOME_PEERS, SENTIMENT_PEERS, PeerUnavailable, make_peer
 
 __all__ = ["metrics", "expected_calibration_error", "brier_score", "folds_for", "cross_validate",
            "comparison_table", "evaluate_real", "oof_predictions", "learning_curve", "calibration_curve",
-           "confused_pairs", "VARIANTS", "variant_factories", "real_variants"]
+           "confused_pairs", "VARIANTS", "variant_factories", "real_variants", "real_peers"]
 
 
 def expected_calibration_error(y_true, proba: np.ndarray, classes, bins: int = 10) -> float:
@@ -275,3 +275,40 @@ def real_variants(frames, paths, names=None, gold=None) -> dict:
         records = [r for rep in reports for r in tag_report(rep, model, nlp)]
         out[name] = evaluate_real(records, gold)
     return out
+
+
+def real_peers(records: list[dict], gold_sentences: list[dict] | None = None) -> dict:
+    """The peers that need no training (keywords, VADER, TextBlob, zero-shot) on the same real text:
+    heading-blind outcomes of headed paragraphs, and gold sentences where given."""
+    import os
+    result: dict = {"outcome": {}, "sentiment": {}, "skipped": {}}
+    headed = [r for r in records if r["heading_outcome"] is not None]
+    frame = pd.DataFrame({"text": [r["text"] for r in headed]})
+    for name in OUTCOME_PEERS:
+        if name == "spacy_textcat" or not headed:
+            continue
+        try:
+            peer = make_peer("outcome", name).fit(None)
+        except PeerUnavailable as exc:
+            result["skipped"][f"outcome:{name}"] = str(exc)
+            continue
+        result["outcome"][name] = metrics([str(r["heading_outcome"]) for r in headed], peer.predict(frame))
+    if gold_sentences:
+        texts = {}
+        for r in records:
+            for s in r["sentences"]:
+                texts[(os.path.realpath(r["source"]), s["start"], s["end"])] = s["text"]
+        pairs = [(g["sentiment"], texts.get((os.path.realpath(g["source"]), g["start"], g["end"])))
+                 for g in gold_sentences if g.get("source")]
+        pairs = [(y, t) for y, t in pairs if t is not None]
+        frame = pd.DataFrame({"text": [t for _, t in pairs]})
+        for name in SENTIMENT_PEERS:
+            if name == "spacy_textcat" or not pairs:
+                continue
+            try:
+                peer = make_peer("sentiment", name).fit(None)
+            except PeerUnavailable as exc:
+                result["skipped"][f"sentiment:{name}"] = str(exc)
+                continue
+            result["sentiment"][name] = metrics([y for y, _ in pairs], peer.predict(frame))
+    return result
