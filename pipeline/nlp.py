@@ -10,6 +10,7 @@ boundaries.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -42,10 +43,17 @@ CUES: dict[str, str] = {
 _CUE_RES = {name: re.compile(pattern) for name, pattern in CUES.items()}
 
 
+@functools.lru_cache(maxsize=65536)
+def _cue_tuple(text: str) -> tuple[int, ...]:
+    # Memoised: the sentence classifier reads each sentence's cues twice (as itself
+    # and as the next sentence's context).
+    low = text.lower()
+    return tuple(len(rx.findall(low)) for rx in _CUE_RES.values())
+
+
 def cue_counts(text: str) -> dict[str, int]:
     """How many times each cue kind occurs in ``text``."""
-    low = text.lower()
-    return {name: len(rx.findall(low)) for name, rx in _CUE_RES.items()}
+    return dict(zip(_CUE_RES, _cue_tuple(text)))
 
 
 def build_nlp(model: str | None = None) -> Language:

@@ -46,11 +46,13 @@ def tag_report(report: Report, model: Model, nlp, explain_terms: int = 0) -> lis
 
     records = []
     per_para: list[list[dict]] = [[] for _ in paragraphs]
+    # Plain arrays: row access on a DataFrame costs more than the classifiers.
+    sent_p = sent_proba.to_numpy() if sent_rows else None
     for j, (k, i) in enumerate(owner):
         s = analysed[k].sentences[i]
-        row = sent_proba.iloc[j]
-        label = str(row.idxmax())
-        confidence = float(row[label])
+        best_j = int(sent_p[j].argmax())
+        label = SENTIMENTS[best_j]
+        confidence = float(sent_p[j, best_j])
         if paragraphs[k].kind == "recommendation":
             # ANNOTATION.md: a recommendation is an area for improvement by definition.
             label, confidence = "improvement", 1.0
@@ -59,9 +61,11 @@ def tag_report(report: Report, model: Model, nlp, explain_terms: int = 0) -> lis
         if sent_why is not None:
             entry["explanation"] = [{"term": t, "weight": w} for t, w in sent_why[j]]
         per_para[k].append(entry)
+    out_p = outcome_proba.to_numpy()
     for k, p in enumerate(paragraphs):
-        proba = outcome_proba.iloc[k]
-        best = str(proba.idxmax())
+        row = out_p[k]
+        best_j = int(row.argmax())
+        best = OUTCOME_KEYS[best_j]
         predicted = parse_outcome_label(best)
         record = {
             "report": report.id,
@@ -72,7 +76,7 @@ def tag_report(report: Report, model: Model, nlp, explain_terms: int = 0) -> lis
             "heading": p.heading,
             "heading_outcome": p.heading_outcome,
             "predicted_outcome": predicted,
-            "outcome_confidence": round(float(proba[best]), 4),
+            "outcome_confidence": round(float(row[best_j]), 4),
             "outcome": p.heading_outcome if p.heading_outcome is not None else predicted,
             "disagreement": p.heading_outcome is not None and p.heading_outcome != predicted,
             "timescale": p.timescale,
@@ -82,7 +86,7 @@ def tag_report(report: Report, model: Model, nlp, explain_terms: int = 0) -> lis
             "page": p.page,
             "text": p.text,
             "sentences": per_para[k],
-            "outcome_probabilities": {key: round(float(v), 4) for key, v in proba.items() if v >= 0.01},
+            "outcome_probabilities": {key: round(float(v), 4) for key, v in zip(OUTCOME_KEYS, row) if v >= 0.01},
         }
         if outcome_why is not None:
             record["explanation"] = [{"term": t, "weight": w} for t, w in outcome_why[k]]
