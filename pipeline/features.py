@@ -16,7 +16,7 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .nlp import CUES, _cue_tuple
+from .nlp import CUES, cue_vector
 
 __all__ = ["CueFeatures", "frame", "with_neighbours", "COLUMNS"]
 
@@ -55,7 +55,7 @@ class CueFeatures(TransformerMixin, BaseEstimator):
     def transform(self, X):
         check_is_fitted(self, "names_")
         texts = X.iloc[:, 0] if isinstance(X, pd.DataFrame) else pd.Series(np.asarray(X).ravel())
-        counts = np.array([_cue_tuple(str(t)) for t in texts], dtype=float)
+        counts = np.array([cue_vector(str(t)) for t in texts], dtype=float)
         counts = counts.reshape(len(texts), len(CUES))
         if self.log:
             counts = np.log1p(counts)

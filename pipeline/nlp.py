@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import spacy
 from spacy.language import Language
 
-__all__ = ["build_nlp", "Sentence", "Analysed", "analyse", "lemma_string", "CUES", "cue_counts"]
+__all__ = ["build_nlp", "Sentence", "Analysed", "analyse", "CUES", "cue_counts", "cue_vector"]
 
 #: The cues inspection prose carries its judgement in, by kind.  Each is a
 #: regex over lower-cased text; features count matches.
@@ -44,7 +44,8 @@ _CUE_RES = {name: re.compile(pattern) for name, pattern in CUES.items()}
 
 
 @functools.lru_cache(maxsize=65536)
-def _cue_tuple(text: str) -> tuple[int, ...]:
+def cue_vector(text: str) -> tuple[int, ...]:
+    """Cue counts of ``text`` in the order of :data:`CUES`."""
     # Memoised: the sentence classifier reads each sentence's cues twice (as itself
     # and as the next sentence's context).
     low = text.lower()
@@ -53,7 +54,7 @@ def _cue_tuple(text: str) -> tuple[int, ...]:
 
 def cue_counts(text: str) -> dict[str, int]:
     """How many times each cue kind occurs in ``text``."""
-    return dict(zip(_CUE_RES, _cue_tuple(text)))
+    return dict(zip(_CUE_RES, cue_vector(text)))
 
 
 def build_nlp(model: str | None = None) -> Language:
@@ -76,19 +77,6 @@ def build_nlp(model: str | None = None) -> Language:
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()  # loads the lookup tables from spacy-lookups-data, locally
     return nlp
-
-
-def _lemma(t) -> str | None:
-    if t.is_space or (t.is_punct and t.text != "%"):
-        return None
-    if t.lower_ in {"not", "n't", "no"}:
-        return "not"
-    return re.sub(r"\d", "#", (t.lemma_ or t.text).lower())
-
-
-def lemma_string(tokens) -> str:
-    """Lower-cased lemmas joined by spaces; digits collapse to ``#`` so figures generalise."""
-    return " ".join(l for l in map(_lemma, tokens) if l is not None)
 
 
 @dataclass(frozen=True)
