@@ -149,7 +149,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _front_matter(text: str, blocks: list[_Block]) -> dict:
+def _front_matter(blocks: list[_Block]) -> dict:
     meta: dict = {"fields": {}, "grades": {}}
     for b in blocks:
         for _, line in b.lines:
@@ -201,7 +201,6 @@ def segment(text: Text) -> Report:
     in_recs = stopped = front = False
     timescale: str | None = None
     front_blocks: list[_Block] = []
-    seen_finding = False
 
     for block in blocks:
         first = block.lines[0][1]
@@ -214,7 +213,7 @@ def segment(text: Text) -> Report:
                 continue
             outcome = outcome_from_heading(line)
             last_heading = line
-            if not seen_finding and not paragraphs:
+            if not paragraphs:
                 front_blocks.append(block)
             if outcome is not None:
                 section_heading, section_outcome = line, outcome
@@ -247,8 +246,6 @@ def segment(text: Text) -> Report:
         if m:
             number = m.group(1)
             start = block.start + m.end()
-        elif bullet and not (numbered and not in_recs and _TOP_NUMBERED.match(first) and not m):
-            start = block.start + bullet.end()
         elif bullet:
             start = block.start + bullet.end()
         start, end = _trim(src, start, end)
@@ -257,7 +254,9 @@ def segment(text: Text) -> Report:
             continue
         is_bullet = bool(bullet) and not m
         if numbered and not m and not (in_recs and is_bullet):
-            front_blocks.append(block) if not paragraphs else None
+            # Numbered reports keep their findings in numbered paragraphs; the rest is front matter.
+            if not paragraphs:
+                front_blocks.append(block)
             continue
         if not numbered:
             if front and not is_bullet:
@@ -269,7 +268,6 @@ def segment(text: Text) -> Report:
                 continue
         if body.rstrip("* ").endswith(":") and len(body) < 300:
             continue  # a list's introduction, e.g. "Ensure that the PCT takes action to:"
-        seen_finding = True
         kind = "recommendation" if in_recs else "finding"
         paragraphs.append(Paragraph(
             ordinal=len(paragraphs) + 1,
@@ -287,6 +285,6 @@ def segment(text: Text) -> Report:
         source=text.source,
         text=src,
         sha256=text.sha256,
-        meta=_front_matter(src, front_blocks),
+        meta=_front_matter(front_blocks),
         paragraphs=paragraphs,
     )

@@ -50,3 +50,22 @@ def test_seed_report(seed_path):
     for p in r.paragraphs:
         assert r.text[p.start:p.end] == p.text
         assert "action plan is required" not in p.text
+
+
+def test_segmenter_finds_the_corpus_paragraphs():
+    """On the corpus's 61 reports of three kinds, the segmenter recovers the annotated paragraphs
+    exactly (same offsets) and reads every outcome heading as the annotators did."""
+    from pipeline import corpus
+    gold_n = found = headed = agree = 0
+    for r in corpus.load():
+        got = {(p.start, p.end): p for p in segment(read(r.path)).paragraphs}
+        for p in r.paragraphs:
+            gold_n += 1
+            seg = got.get((p.start, p.end))
+            if seg is not None:
+                found += 1
+                if seg.heading_outcome is not None:
+                    headed += 1
+                    agree += seg.heading_outcome == p.outcome
+    assert found / gold_n >= 0.93
+    assert headed > 1000 and agree == headed
