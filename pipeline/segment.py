@@ -149,7 +149,56 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _front_matter(blocks: list[_Block]) -> dict:
+# Provider reports open with a paragraph or two about the regulator before the
+# provider's letterhead: front matter is looked for among the first few blocks.
+_FRONT_WINDOW = 3
+_AUTHORITY_FIELDS = re.compile(r"^(?:local authority|authority|council|area|location|name of (?:provider|service|location)"
+                               r"|(?:registered )?provider|service)$", re.IGNORECASE)
+_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d{1,2}[A-Z]?\s+\d[A-Z]{2}\b")
+_PLACE_SUFFIX = re.compile(r"^([A-Z][\w'’ -]+?)\s+(?:Council|County Council|Borough Council|City Council|Metropolitan "
+                           r"Borough Council|Safeguarding Children Board|Primary Care Trust|NHS Trust|Clinical "
+                           r"Commissioning Group)\b", re.IGNORECASE)
+
+
+def _authority(fields: dict, lines: list[str], title: str, blocks: list[_Block]) -> str | None:
+    """The area or provider a report is about, from the front matter, best evidence first."""
+    for key, value in fields.items():
+        if _AUTHORITY_FIELDS.match(key) and len(value) < 100:
+            return value
+    # "… Services in Dudley", "Review of … in Thornleigh": the place after the last "in"/"for".
+    m = re.search(r".*(?:\b(?:in|for)|:)\s+([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*)\s*$", title)
+    if m:
+        return m.group(1).strip()
+    # "Westmarch: Joint targeted review …"
+    m = re.match(r"^([A-Z][\w'’ -]{2,40}):\s+\S", title)
+    if m and len(m.group(1).split()) <= 4:
+        return m.group(1).strip()
+    # A provider's letterhead: the first line of an address block with a postcode.
+    for b in blocks:
+        block_lines = [l.strip() for _, l in b.lines]
+        if len(block_lines) > 1 and any(_POSTCODE.search(l) for l in block_lines[1:]):
+            return block_lines[0]
+    for line in lines:
+        m = _PLACE_SUFFIX.match(line)
+        if m:
+            return m.group(1).strip()
+    return None
+
+
+_LETTERHEAD = re.compile(r"^(?:care quality commission|inspection report|we are the regulator\b.*|cqc|ofsted)$",
+                         re.IGNORECASE)
+
+
+def _title(text: str) -> str | None:
+    """The report's title: its first line that is not a regulator's letterhead."""
+    for line in text.split("\n"):
+        line = line.strip().strip("#* ").strip()
+        if line and not _LETTERHEAD.match(line):
+            return line
+    return None
+
+
+def _front_matter(blocks: list[_Block], title: str | None) -> dict:
     meta: dict = {"fields": {}, "grades": {}}
     for b in blocks:
         for _, line in b.lines:
@@ -167,19 +216,11 @@ def _front_matter(blocks: list[_Block]) -> dict:
                 meta["grades"][key] = value.strip(" *")
             else:
                 meta["fields"].setdefault(key, value)
-    first = next((b for b in blocks), None)
-    if first is not None:
-        meta["title"] = first.lines[0][1].strip().strip("#* ")
-    title = meta.get("title", "")
-    m = re.search(r"\b(?:in|for|:)\s+([A-Z][\w'’ -]+?)\s*$", title)
+    lines = [line.strip().strip("#* ") for b in blocks for _, line in b.lines if line.strip()]
+    if title:
+        meta["title"] = title
     fields = meta["fields"]
-    for key in ("Local authority", "Authority", "Provider", "Location", "Council", "Area"):
-        if key in fields:
-            meta["authority"] = fields[key]
-            break
-    else:
-        if m:
-            meta["authority"] = m.group(1).strip()
+    meta["authority"] = _authority(fields, lines, title or "", blocks)
     for key, value in fields.items():
         if "date" in key.lower():
             meta.setdefault("dates", {})[key] = value
@@ -213,7 +254,7 @@ def segment(text: Text) -> Report:
                 continue
             outcome = outcome_from_heading(line)
             last_heading = line
-            if not paragraphs:
+            if len(paragraphs) < _FRONT_WINDOW:
                 front_blocks.append(block)
             if outcome is not None:
                 section_heading, section_outcome = line, outcome
@@ -232,7 +273,7 @@ def segment(text: Text) -> Report:
         if stopped:
             continue
         if _is_table(block):
-            if not paragraphs:
+            if len(paragraphs) < _FRONT_WINDOW:
                 front_blocks.append(block)
             continue
         if _TIMESCALE.match(first) and in_recs:
@@ -255,12 +296,12 @@ def segment(text: Text) -> Report:
         is_bullet = bool(bullet) and not m
         if numbered and not m and not (in_recs and is_bullet):
             # Numbered reports keep their findings in numbered paragraphs; the rest is front matter.
-            if not paragraphs:
+            if len(paragraphs) < _FRONT_WINDOW:
                 front_blocks.append(block)
             continue
         if not numbered:
             if front and not is_bullet:
-                if not paragraphs:
+                if len(paragraphs) < _FRONT_WINDOW:
                     front_blocks.append(block)
                 continue
             # A lone short line that is neither heading nor sentence is a label, not a finding.
@@ -279,12 +320,13 @@ def segment(text: Text) -> Report:
             start=start,
             end=end,
             text=body,
+            page=text.page_at(start),
         ))
     return Report(
         id=report_id(text.source, text.sha256),
         source=text.source,
         text=src,
         sha256=text.sha256,
-        meta=_front_matter(front_blocks),
+        meta=_front_matter(front_blocks, _title(src)),
         paragraphs=paragraphs,
     )
