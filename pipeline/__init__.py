@@ -5,11 +5,13 @@ Public API::
     import pipeline
     df = pipeline.tag(["report.txt"])          # one row per finding paragraph
     summary = pipeline.summarize(df)           # counts per report and outcome
+    cmp = pipeline.compare(df, pipeline.front_matter(paths))  # authorities compared outcome by outcome
     model = pipeline.load_model()              # the shipped default model
 """
 
 __version__ = "0.1.0"
 
-from .api import explain, load_model, sentences, summarize, tag  # noqa: E402
+from .api import Comparison, compare, explain, front_matter, load_model, sentences, summarize, tag  # noqa: E402
 
-__all__ = ["tag", "sentences", "summarize", "explain", "load_model", "__version__"]
+__all__ = ["tag", "sentences", "summarize", "compare", "front_matter", "Comparison", "explain", "load_model",
+           "__version__"]

@@ -8,9 +8,10 @@ from pathlib import Path
 import pandas as pd
 
 from .persist import Model, load_model
+from .compare import Comparison, compare as _compare
 from .summarize import Summary, summarize as _summarize
 
-__all__ = ["tag", "sentences", "summarize", "explain", "load_model"]
+__all__ = ["tag", "sentences", "summarize", "explain", "load_model", "compare", "front_matter", "Comparison"]
 
 
 def _paths(paths) -> list[str]:
@@ -52,9 +53,37 @@ def sentences(tagged: pd.DataFrame) -> pd.DataFrame:
     return sentence_table(tagged)
 
 
-def summarize(tagged: pd.DataFrame | Iterable[dict], evidence_per_kind: int = 3) -> Summary:
-    """Grouped results (``.counts``, ``.evidence``, ``.recommendations``, ``.disagreements``)."""
-    return _summarize(tagged, evidence_per_kind)
+def summarize(tagged: pd.DataFrame | Iterable[dict], evidence_per_kind: int = 3, meta=None) -> Summary:
+    """Grouped results (``.counts``, ``.evidence``, ``.recommendations``, ``.disagreements``; ``.grades``
+    where ``meta``, e.g. :func:`front_matter`, is given)."""
+    return _summarize(tagged, evidence_per_kind, meta)
+
+
+def compare(tagged: pd.DataFrame | Iterable[dict], meta=None, by="authority", resamples: int = 1000,
+            seed: int = 0, level: float = 0.95, min_judged: int = 5, evidence_per_kind: int = 3) -> Comparison:
+    """Authorities (or ``by="report"``, or a ``{report: group}`` mapping) compared outcome by outcome:
+    ``.table``, ``.ranking``, ``.groups``, ``.grades``, ``.correlation``, ``.evidence``, ``.matrix()``,
+    ``.heatmap()``.  ``meta`` (e.g. :func:`front_matter`) supplies the graded judgements."""
+    return _compare(tagged, meta, by=by, resamples=resamples, seed=seed, level=level, min_judged=min_judged,
+                    evidence_per_kind=evidence_per_kind)
+
+
+def front_matter(paths: str | Path | Iterable[str | Path], errors: str = "raise") -> pd.DataFrame:
+    """Each report's front matter without tagging it: ``report`` (the same id :func:`tag` gives),
+    ``source``, ``title``, ``authority`` and ``grades`` (judgement → grade)."""
+    from .read import ReadError, read
+    from .segment import segment
+    rows = []
+    for p in _paths(paths):
+        try:
+            report = segment(read(p))
+        except ReadError:
+            if errors == "raise":
+                raise
+            continue
+        rows.append({"report": report.id, "source": report.source, "title": report.meta.get("title"),
+                     "authority": report.meta.get("authority"), "grades": report.meta.get("grades") or {}})
+    return pd.DataFrame(rows, columns=["report", "source", "title", "authority", "grades"])
 
 
 def explain(tagged: pd.DataFrame) -> pd.DataFrame:
