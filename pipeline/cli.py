@@ -1,14 +1,14 @@
 """``esq``: thin commands that parse arguments and call the API.
 
 Exit codes: 0 success; 1 some inputs failed (or a check found problems);
-2 usage error (bad arguments, untrusted or missing model, unreadable corpus).
+2 usage error (bad arguments, untrusted or missing model, unreadable corpus);
+130 interrupted (Ctrl-C, or SIGTERM during ``esq tag``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -21,40 +21,87 @@ def _fail(message: str, code: int = 2) -> int:
 
 
 def cmd_tag(args) -> int:
-    from .batch import run, stderr_log
+    import signal
+    import threading
+
+    from .batch import default_jobs, run
     from .persist import ModelError
+    from .progress import Progress
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt  # a kill is a Ctrl-C: stop the workers, leave a folder the next run completes
+
+    main_thread = threading.current_thread() is threading.main_thread()  # only it may set signal handlers
+    previous = signal.signal(signal.SIGTERM, stop) if main_thread else None
     try:
-        entries = run(args.inputs, args.out, model_dir=args.model, jobs=args.jobs or os.cpu_count() or 1,
+        entries = run(args.inputs, args.out, model_dir=args.model, jobs=args.jobs or default_jobs(),
                       explain=args.explain, max_bytes=args.max_bytes, spacy_model=args.spacy_model,
-                      log=None if args.quiet else stderr_log)
+                      progress=None if args.quiet else Progress())
     except (ModelError, ValueError) as exc:
         return _fail(str(exc))
-    failed = [e for e in entries if e["status"] != "ok"]
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
+    failed: dict[str, int] = {}
+    for e in entries:
+        if e["status"] != "ok":
+            failed[e["status"]] = failed.get(e["status"], 0) + 1
     if not args.quiet:
-        ok = len(entries) - len(failed)
+        ok = len(entries) - sum(failed.values())
         print(f"tagged {ok} of {len(entries)} inputs into {args.out}"
-              + (f"; {len(failed)} failed (see {Path(args.out) / 'manifest.jsonl'})" if failed else ""),
-              file=sys.stderr)
+              + (f"; {sum(failed.values())} failed ({', '.join(f'{n} {s}' for s, n in sorted(failed.items()))}; "
+                 f"see {Path(args.out) / 'manifest.jsonl'})" if failed else ""), file=sys.stderr)
     return 1 if failed else 0
 
 
+def _count(minimum: int):
+    def parse(value: str) -> int:
+        try:
+            n = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+        if n < minimum:
+            raise argparse.ArgumentTypeError(f"{n} is below {minimum}")
+        return n
+    return parse
+
+
 def cmd_report(args) -> int:
-    from .batch import read_jsonl
-    from .render import write_report
+    from .compare import compare
+    from .render import figures_available, parquet_available, write_report
     from .summarize import summarize
     run_dir = Path(args.run)
     paragraphs = run_dir / "paragraphs.jsonl"
     if not paragraphs.exists():
         return _fail(f"{run_dir}: not a tagged run (no paragraphs.jsonl); run `esq tag ... --out {run_dir}` first")
-    records = list(read_jsonl(paragraphs))
-    metas = {}
-    if (run_dir / "manifest.jsonl").exists():
-        for e in read_jsonl(run_dir / "manifest.jsonl"):
-            if e.get("report") and not e.get("duplicate_of"):
-                metas[e["report"]] = {"title": e.get("title"), "source": e["path"], "grades": e.get("grades")}
+
+    def lines(path: Path) -> list[dict]:
+        rows = []
+        with open(path, encoding="utf-8") as fh:
+            for n, line in enumerate(fh, 1):
+                if line.strip():
+                    try:
+                        rows.append(json.loads(line))
+                    except json.JSONDecodeError as exc:
+                        raise ValueError(f"{path} line {n}: not JSON ({exc.msg})") from None
+        return rows
+
+    try:
+        records = lines(paragraphs)
+        manifest = lines(run_dir / "manifest.jsonl") if (run_dir / "manifest.jsonl").exists() else []
+        summary = summarize(records, args.evidence, meta=manifest)
+        comparison = compare(records, manifest, by=args.by, resamples=args.resamples, seed=args.seed,
+                             min_judged=args.min_judged, evidence_per_kind=args.evidence)
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        detail = f"a record lacks {exc}" if isinstance(exc, KeyError) else str(exc)
+        return _fail(f"{paragraphs}: {detail}" if not str(detail).startswith(str(run_dir)) else detail)
     out = Path(args.out) if args.out else run_dir / "report"
-    written = write_report(summarize(records, args.evidence), out, metas)
-    print(f"wrote {len(written)} files to {out}", file=sys.stderr)
+    written = write_report(summary, out, comparison=comparison)
+    print(f"wrote {len(written)} files to {out} (open {out / 'report.html'})", file=sys.stderr)
+    if not parquet_available():
+        print("esq: note: no Parquet files: install pyarrow (pip install 'esq[report]')", file=sys.stderr)
+    if not figures_available():
+        print("esq: note: no figures: install matplotlib (pip install 'esq[report]')", file=sys.stderr)
     return 0
 
 
@@ -198,21 +245,32 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--version", action="version", version=f"esq {__version__}")
     sub = ap.add_subparsers(dest="cmd", required=True)
 
-    t = sub.add_parser("tag", help="tag reports into a run folder")
-    t.add_argument("inputs", nargs="+", help="files, folders, globs, or @file listing paths")
+    t = sub.add_parser("tag", help="tag reports into a run folder",
+                       description="Tag reports (.txt, .md, .html, .docx, .pdf) into a run folder; running the "
+                                   "same command again resumes. Exit 0: all tagged; 1: some inputs failed "
+                                   "(see DIR/manifest.jsonl); 2: usage error.")
+    t.add_argument("inputs", nargs="+", help="files, folders (recursive), globs, or @file listing paths")
     t.add_argument("--out", required=True, help="run folder")
     t.add_argument("--model", help="model directory (default: the shipped model)")
-    t.add_argument("--jobs", type=int, default=0, help="processes (default: all cores)")
-    t.add_argument("--explain", type=int, nargs="?", const=5, default=0, help="add the top N terms (default 5)")
-    t.add_argument("--max-bytes", type=int, default=20_000_000, help="skip files larger than this")
+    t.add_argument("--jobs", type=_count(0), default=0, help="processes (default 0: all cores)")
+    t.add_argument("--explain", type=_count(0), nargs="?", const=5, default=0, help="add the top N terms (default 5)")
+    t.add_argument("--max-bytes", type=_count(1), default=20_000_000,
+                   help="inputs larger than this get the status 'too large' (default 20000000)")
     t.add_argument("--spacy-model", help="an installed spaCy pipeline to use instead of the built-in one")
-    t.add_argument("--quiet", action="store_true")
+    t.add_argument("--quiet", action="store_true", help="no progress bar or log lines")
     t.set_defaults(func=cmd_tag)
 
-    r = sub.add_parser("report", help="group a tagged run per report and outcome (Markdown, CSV)")
+    r = sub.add_parser("report", help="summarise a tagged run per report and compare its authorities "
+                                      "(Markdown, CSV, Parquet, HTML, figures)")
     r.add_argument("run")
     r.add_argument("--out", help="output folder (default RUN/report)")
-    r.add_argument("--evidence", type=int, default=3, help="evidence sentences per outcome and sentiment")
+    r.add_argument("--evidence", type=_count(1), default=3, help="evidence sentences per outcome and sentiment")
+    r.add_argument("--by", choices=["authority", "report"], default="authority",
+                   help="compare authorities/providers (falling back to the report id) or reports")
+    r.add_argument("--resamples", type=_count(1), default=1000, help="bootstrap resamples for the intervals")
+    r.add_argument("--seed", type=_count(0), default=0, help="bootstrap seed")
+    r.add_argument("--min-judged", type=_count(1), default=5,
+                   help="judged sentences a group needs on an outcome to be ranked on it")
     r.set_defaults(func=cmd_report)
 
     tr = sub.add_parser("train", help="train both classifiers from corpus folders")

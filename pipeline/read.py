@@ -1,82 +1,97 @@
-"""Files → :class:`Text`: decoding and the first line of defence against bad input.
+"""Files → :class:`Text`: the one entry point for every format, and the first line of defence against bad input.
 
-Offsets everywhere in esq point into ``Text.text``: the decoded file with a
-BOM removed and line endings normalised to ``\\n``.
+Offsets everywhere in esq point into ``Text.text``: the text extracted from
+the file (for plain text and Markdown, the decoded file with a BOM removed),
+with line endings normalised to ``\\n``.  Formats with pages (PDF) also give
+the offset where each page starts, so any offset maps back to its page.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Text", "ReadError", "read", "SUPPORTED_SUFFIXES", "DEFAULT_MAX_BYTES"]
+from .formats import READERS, FormatError
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".text")
+__all__ = ["Text", "ReadError", "read", "SUPPORTED_SUFFIXES", "DEFAULT_MAX_BYTES", "STATUSES"]
+
+SUPPORTED_SUFFIXES = tuple(READERS)
 DEFAULT_MAX_BYTES = 20_000_000
+# Every status a ReadError may carry (the manifest adds "ok", "no paragraphs" and "error").
+STATUSES = ("missing", "unreadable", "unsupported", "too large", "empty", "binary", "undecodable",
+            "corrupt", "encrypted", "no text layer")
 
 
 class ReadError(Exception):
-    """An input that cannot be read; ``status`` is a short machine code."""
+    """An input that cannot be read; ``status`` is a short machine code, the message one line naming the file."""
 
     def __init__(self, path: str | Path, status: str, message: str):
         self.path = str(path)
         self.status = status
-        super().__init__(f"{path}: {message}")
+        super().__init__(f"{path}: {' '.join(str(message).split())}")
 
 
 @dataclass(frozen=True)
 class Text:
-    """What a reader got from one file."""
+    """What a reader got from one file.
+
+    ``pages`` holds the offset where each page's text starts (page 1 first),
+    empty for formats without pages; :meth:`page_at` maps an offset to its page.
+    """
 
     text: str
     source: str
     sha256: str
     encoding: str
+    pages: tuple[int, ...] = ()
 
-
-def _decode(data: bytes, path: Path) -> tuple[str, str]:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    # Reports saved from Word on Windows are cp1252; its 5 undefined bytes
-    # make the decode fail on data that is not text at all.
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError as exc:
-        raise ReadError(path, "undecodable", f"not UTF-8 or cp1252 text (byte {exc.start})") from None
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page whose text holds ``offset``, or None where the format has no pages."""
+        if not self.pages:
+            return None
+        return max(1, bisect.bisect_right(self.pages, offset))
 
 
 def read(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Text:
-    """Read a plain-text or Markdown report.
+    """Read a report: plain text, Markdown, HTML, DOCX, or a PDF's text layer.
 
     Raises :class:`ReadError` with a status of ``missing``, ``unreadable``,
-    ``unsupported``, ``too large``, ``empty``, ``binary`` or ``undecodable``.
+    ``unsupported``, ``too large``, ``empty``, ``binary``, ``undecodable``,
+    ``corrupt``, ``encrypted`` or ``no text layer``; its message is one line
+    that names the file.
     """
     path = Path(path)
-    if not path.exists():
-        raise ReadError(path, "missing", "no such file")
-    if path.is_dir():
-        raise ReadError(path, "unsupported", "is a folder, not a file")
-    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise ReadError(path, "unsupported", f"unsupported file type {path.suffix or '(none)'!r}; "
-                        f"esq reads {', '.join(SUPPORTED_SUFFIXES)}")
     try:
+        if not path.exists():
+            raise ReadError(path, "missing", "no such file")
+        if path.is_dir():
+            raise ReadError(path, "unsupported", "is a folder that holds no file esq reads"
+                            f" ({', '.join(SUPPORTED_SUFFIXES)})")
+        reader = READERS.get(path.suffix.lower())
+        if reader is None:
+            raise ReadError(path, "unsupported", f"unsupported file type {path.suffix or '(none)'!r}; "
+                            f"esq reads {', '.join(SUPPORTED_SUFFIXES)}")
         size = path.stat().st_size
         if size > max_bytes:
-            raise ReadError(path, "too large", f"{size} bytes is over the limit of {max_bytes}")
-        data = path.read_bytes()
+            raise ReadError(path, "too large", f"{size} bytes is over the limit of {max_bytes} (--max-bytes)")
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
     except PermissionError:
         raise ReadError(path, "unreadable", "permission denied") from None
     except OSError as exc:
         raise ReadError(path, "unreadable", exc.strerror or str(exc)) from None
+    if len(data) > max_bytes:  # it grew after stat
+        raise ReadError(path, "too large", f"over the limit of {max_bytes} bytes (--max-bytes)")
     if not data.strip():
         raise ReadError(path, "empty", "file is empty")
-    if b"\x00" in data[:8192]:
-        raise ReadError(path, "binary", "looks like a binary file, not text")
-    text, encoding = _decode(data, path)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return Text(text=text, source=str(path), sha256=hashlib.sha256(data).hexdigest(), encoding=encoding)
+    try:
+        extracted = reader(data)
+    except FormatError as exc:
+        raise ReadError(path, exc.status, str(exc)) from None
+    text = extracted.text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise ReadError(path, "empty", "holds no text")
+    return Text(text=text, source=str(path), sha256=hashlib.sha256(data).hexdigest(),
+                encoding=extracted.encoding, pages=extracted.pages)

@@ -1,4 +1,4 @@
-"""Hypothesis drives the reader and segmenter with arbitrary text."""
+"""Hypothesis drives the readers (text, HTML, PDF page assembly), segmenter and markup parser with arbitrary input."""
 
 import hashlib
 
@@ -51,3 +51,48 @@ def test_markup_parser_errors_are_clean(text):
     for p in r.paragraphs:
         for s in p.sentences:
             assert r.text[s.start:s.end].strip()
+
+
+# HTML shaped like saved web pages, and like damaged ones: unclosed and stray tags, entities, scripts.
+html_pieces = st.sampled_from(["<p>", "</p>", "<div>", "</div>", "<br>", "<br/>", "<li>", "</li>", "<ul>", "</ul>",
+                               "<table>", "<tr>", "<td>", "</td>", "</tr>", "<h2>", "</h2>", "<script>", "</script>",
+                               "<style>", "</style>", "<nav>", "</nav>", "<head>", "<body>", "<pre>", "</pre>",
+                               "&amp;", "&nbsp;", "&#8217;", "&bogus;", "<!--", "-->", "<![CDATA[", "]]>", "<", ">",
+                               "<svg/>", "<p class='x'", "Outcome 07: Safeguarding", "Recommendations", "\n", "\t"])
+html_text = st.lists(st.one_of(html_pieces, st.text(max_size=30)), max_size=50).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(html_text)
+def test_html_reader_never_crashes_and_offsets_slice(tmp_path_factory, html):
+    path = tmp_path_factory.mktemp("h") / "page.html"
+    path.write_bytes(html.encode("utf-8", "surrogatepass"))
+    try:
+        t = read(path)
+    except ReadError as exc:
+        assert str(path) in str(exc) and exc.status and "\n" not in str(exc)
+        return
+    assert "\r" not in t.text
+    report = segment(t)
+    for p in report.paragraphs:
+        assert 0 <= p.start < p.end <= len(t.text)
+        assert t.text[p.start:p.end] == p.text
+        assert p.page is None
+
+
+line_text = st.one_of(st.sampled_from(["Page 3 of 9", "4", "iv", "- item", "1.2 Numbered", "admin-", "istration",
+                                       "Care Quality Commission", ""]), st.text(max_size=60))
+pdf_pages = st.lists(st.lists(st.tuples(line_text, st.floats(8, 20)), max_size=12), max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(pdf_pages)
+def test_pdf_page_starts_are_ordered_and_point_at_each_page_text(pages):
+    from pipeline.pdf import Line, assemble
+    lines = [[Line(t, 72.0, 780.0 - 14 * k, size) for k, (t, size) in enumerate(page)] for page in pages]
+    text, starts = assemble(lines)
+    assert len(starts) == len(pages)
+    assert list(starts) == sorted(starts) and all(0 <= s <= len(text) for s in starts)
+    t = Text(text, "x.pdf", "0" * 64, "pdf", pages=starts)
+    for p in segment(t).paragraphs:
+        assert t.text[p.start:p.end] == p.text and 1 <= p.page <= len(pages)
