@@ -21,6 +21,20 @@ def _paths(paths) -> list[str]:
     return expand_inputs(str(p) for p in paths)
 
 
+def _reports(paths, errors: str):
+    """Read and segment each path; ``errors="skip"`` passes over unreadable files."""
+    from .read import ReadError, read
+    from .segment import segment
+    if errors not in ("raise", "skip"):
+        raise ValueError(f"errors must be 'raise' or 'skip', got {errors!r}")
+    for p in _paths(paths):
+        try:
+            yield segment(read(p))
+        except ReadError:
+            if errors == "raise":
+                raise
+
+
 def tag(paths: str | Path | Iterable[str | Path], model: Model | str | Path | None = None, explain: int = 0,
         nlp=None, errors: str = "raise") -> pd.DataFrame:
     """Tag reports; one row per finding paragraph with the columns of the output contract.
@@ -29,20 +43,12 @@ def tag(paths: str | Path | Iterable[str | Path], model: Model | str | Path | No
     file; ``"skip"`` leaves it out.  ``explain=k`` adds the top k terms.
     """
     from .nlp import build_nlp
-    from .read import ReadError, read
-    from .segment import segment
     from .tagging import tag_report
 
     model = model if isinstance(model, Model) else load_model(model)
     nlp = nlp or build_nlp()
     rows: list[dict] = []
-    for p in _paths(paths):
-        try:
-            report = segment(read(p))
-        except ReadError:
-            if errors == "raise":
-                raise
-            continue
+    for report in _reports(paths, errors):
         rows.extend(tag_report(report, model, nlp, explain_terms=explain))
     return pd.DataFrame(rows)
 
@@ -71,16 +77,8 @@ def compare(tagged: pd.DataFrame | Iterable[dict], meta=None, by="authority", re
 def front_matter(paths: str | Path | Iterable[str | Path], errors: str = "raise") -> pd.DataFrame:
     """Each report's front matter without tagging it: ``report`` (the same id :func:`tag` gives),
     ``source``, ``title``, ``authority`` and ``grades`` (judgement → grade)."""
-    from .read import ReadError, read
-    from .segment import segment
     rows = []
-    for p in _paths(paths):
-        try:
-            report = segment(read(p))
-        except ReadError:
-            if errors == "raise":
-                raise
-            continue
+    for report in _reports(paths, errors):
         rows.append({"report": report.id, "source": report.source, "title": report.meta.get("title"),
                      "authority": report.meta.get("authority"), "grades": report.meta.get("grades") or {}})
     return pd.DataFrame(rows, columns=["report", "source", "title", "authority", "grades"])
