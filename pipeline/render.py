@@ -228,6 +228,7 @@ def _plt():
 
 
 def _short(label: str, width: int = 38) -> str:
+    label = " ".join(str(label).split())  # a tab has no glyph in the figure's font
     return label if len(label) <= width else label[: width - 1] + "…"
 
 

@@ -156,7 +156,7 @@ _AUTHORITY_FIELDS = re.compile(r"^(?:local authority|authority|council|area|loca
                                r"|(?:registered )?provider|service)$", re.IGNORECASE)
 _POSTCODE = re.compile(r"\b[A-Z]{1,2}\d{1,2}[A-Z]?\s+\d[A-Z]{2}\b")
 _PLACE_SUFFIX = re.compile(r"^([A-Z][\w'’ -]+?)\s+(?:Council|County Council|Borough Council|City Council|Metropolitan "
-                           r"Borough Council|Safeguarding Children Board|Primary Care Trust|NHS Trust|Clinical "
+                           r"Borough Council|Local Safeguarding Children Board|Safeguarding Children Board|Primary Care Trust|NHS Trust|Clinical "
                            r"Commissioning Group)\b", re.IGNORECASE)
 
 
@@ -164,25 +164,37 @@ def _authority(fields: dict, lines: list[str], title: str, blocks: list[_Block])
     """The area or provider a report is about, from the front matter, best evidence first."""
     for key, value in fields.items():
         if _AUTHORITY_FIELDS.match(key) and len(value) < 100:
-            return value
+            return _tidy(value)
+    for key, value in fields.items():
+        # "Location address: Rowan Court, 7 Quarry Hill Lane, …" names the location first.
+        name = value.split(",")[0].strip()
+        if re.match(r"^(?:location )?address$", key, re.IGNORECASE) and name and not name[0].isdigit():
+            return _tidy(name)
     # "… Services in Dudley", "Review of … in Thornleigh": the place after the last "in"/"for".
     m = re.search(r".*(?:\b(?:in|for)|:)\s+([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*)\s*$", title)
     if m:
-        return m.group(1).strip()
+        return _tidy(m.group(1))
     # "Westmarch: Joint targeted review …"
     m = re.match(r"^([A-Z][\w'’ -]{2,40}):\s+\S", title)
     if m and len(m.group(1).split()) <= 4:
-        return m.group(1).strip()
+        return _tidy(m.group(1))
     # A provider's letterhead: the first line of an address block with a postcode.
     for b in blocks:
         block_lines = [l.strip() for _, l in b.lines]
-        if len(block_lines) > 1 and any(_POSTCODE.search(l) for l in block_lines[1:]):
-            return block_lines[0]
+        if (len(block_lines) > 1 and any(_POSTCODE.search(l) for l in block_lines[1:])
+                and not re.search(r"[:\t]", block_lines[0])):
+            return _tidy(block_lines[0])
     for line in lines:
         m = _PLACE_SUFFIX.match(line)
         if m:
-            return m.group(1).strip()
+            return _tidy(m.group(1))
     return None
+
+
+def _tidy(name: str) -> str:
+    """Names as a reader writes them: "CRESSINGTON" → "Cressington"."""
+    name = " ".join(name.split())
+    return name.title() if name.isupper() else name
 
 
 _LETTERHEAD = re.compile(r"^(?:care quality commission|inspection report|we are the regulator\b.*|cqc|ofsted)$",

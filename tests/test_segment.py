@@ -69,3 +69,15 @@ def test_segmenter_finds_the_corpus_paragraphs():
                     agree += seg.heading_outcome == p.outcome
     assert found / gold_n >= 0.93
     assert headed > 1000 and agree == headed
+
+
+def test_authority_from_the_front_matter():
+    def authority(text):
+        return segment(_text(text)).meta.get("authority")
+    finding = "\n\nStaff were kind and people said they felt safe.\n"
+    assert authority("Review of health services for Children Looked After in Fernhollow" + finding) == "Fernhollow"
+    assert authority("Fernhollow: joint targeted review of safeguarding" + finding) == "Fernhollow"
+    assert authority("CARROWDEAN BOROUGH COUNCIL\n\nHealth Scrutiny Committee" + finding) == "Carrowdean"
+    assert authority("Inspection Report\n\nLarch House\n2 Mill Lane, Dunholt, DH4 7QJ" + finding) == "Larch House"
+    assert authority("Review of compliance\n\nRegion:\tNorth\nLocation address:\tBirch Court, 7 Hill Lane, BF9 2LT"
+                     + finding) == "Birch Court"
