@@ -40,3 +40,12 @@ def test_version_mismatch_is_refused(model_copy):
 def test_cli_refuses_untrusted_model(tmp_path, joint_file, capsys):
     assert main(["tag", str(joint_file), "--out", str(tmp_path / "r"), "--model", str(tmp_path)]) == 2
     assert "model directory" in capsys.readouterr().err
+
+
+def test_shipped_models_were_trained_on_this_corpus():
+    """A corpus change must come with retrained models (`esq train --out models/esq-fast`)."""
+    from pipeline.corpus import corpus_hash
+    here = corpus_hash()
+    for name in ("esq-fast", "esq-accurate"):
+        card = json.loads((DEFAULT_MODEL.parent / name / "card.json").read_text())
+        assert card["corpus"]["sha256"] == here, name
