@@ -184,8 +184,10 @@ def oof_predictions(frames, task: str = "outcome", folds: int = 5, seed: int = 0
 def learning_curve(frames, task: str = "outcome", steps: int = 5, folds: int = 5, seed: int = 0) -> pd.DataFrame:
     """Macro-F1 on held-out reports against the number of training reports.
 
-    For each fold, the training reports are subsampled (in a fixed random
-    order) to growing sizes; the test fold stays the same.
+    In each fold the training reports are subsampled (in a fixed random order)
+    to ``steps`` growing fractions of the fold's training reports; the test
+    fold stays the same.  One row per fraction: mean training reports, mean
+    and standard deviation of macro-F1 over folds.
     """
     frame = frames.paragraphs if task == "outcome" else frames.sentences
     factory = make_outcome_model if task == "outcome" else make_sentiment_model
@@ -194,16 +196,19 @@ def learning_curve(frames, task: str = "outcome", steps: int = 5, folds: int = 5
     for k, (train_idx, test_idx) in enumerate(folds_for(frame, folds, seed)):
         reports = np.array(sorted(frame["group"].iloc[train_idx].unique()))
         rng.shuffle(reports)
-        for n in np.unique(np.linspace(max(2, len(reports) // steps), len(reports), steps).astype(int)):
+        for fraction in np.linspace(1 / steps, 1, steps):
+            n = max(2, int(round(fraction * len(reports))))
             keep = frame.iloc[train_idx]["group"].isin(set(reports[:n])).to_numpy()
             train = frame.iloc[train_idx[keep]]
             if train["y"].nunique() < 2:
                 continue
             est = factory().fit(train, train["y"])
             test = frame.iloc[test_idx]
-            rows.append({"fold": k, "train_reports": int(n),
+            rows.append({"fold": k, "fraction": round(float(fraction), 3), "train_reports": n,
                          "macro_f1": f1_score(test["y"], est.predict(test), average="macro", zero_division=0)})
-    return pd.DataFrame(rows).groupby("train_reports", as_index=False)["macro_f1"].agg(["mean", "std"]).reset_index()
+    df = pd.DataFrame(rows)
+    return (df.groupby("fraction", as_index=False)
+              .agg(train_reports=("train_reports", "mean"), mean=("macro_f1", "mean"), std=("macro_f1", "std")))
 
 
 def calibration_curve(oof: pd.DataFrame, bins: int = 10) -> pd.DataFrame:
