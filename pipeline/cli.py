@@ -221,14 +221,12 @@ def cmd_corpus(args) -> int:
             print(f"wrote {res['paragraphs']} silver paragraphs from {res['reports']} reports to {args.out}")
             return 1 if res["skipped"] else 0
         if args.corpus_cmd == "agreement":
-            folder = root / "agreement"
-            res = corpus.agreement(args.second_pass or folder / "second_pass.jsonl", root,
-                                   None if args.resolved else (args.adjudication or folder / "adjudication.jsonl"))
             when = "after" if args.resolved else "before"
-            print(f"blind second pass, {when} resolving disagreements: {res['paragraphs']} paragraphs, "
-                  f"{res['sentences']} sentences\n"
-                  f"  outcome   kappa {res['outcome']['kappa']:.3f}  agreement {res['outcome']['agreement']:.3f}\n"
-                  f"  sentiment kappa {res['sentiment']['kappa']:.3f}  agreement {res['sentiment']['agreement']:.3f}")
+            print(f"blind second pass, {when} resolving disagreements:")
+            for res in corpus.agreement_batches(root, resolved=args.resolved):
+                print(f"  {res['batch']:<10} {res['paragraphs']:>4} paragraphs {res['sentences']:>5} sentences  "
+                      f"outcome kappa {res['outcome']['kappa']:.3f} (agreement {res['outcome']['agreement']:.3f})  "
+                      f"sentiment kappa {res['sentiment']['kappa']:.3f} (agreement {res['sentiment']['agreement']:.3f})")
             return 0
         if args.corpus_cmd == "build":
             cat = corpus.build_from_drafts(args.drafts, root)
@@ -310,10 +308,8 @@ def parser() -> argparse.ArgumentParser:
     fh = csub.add_parser("from-headings", help="silver corpus from real reports with outcome headings")
     fh.add_argument("inputs", nargs="+")
     fh.add_argument("--out", required=True, help="corpus folder to write or extend")
-    ag = csub.add_parser("agreement", help="Cohen's kappa of the blind second pass")
+    ag = csub.add_parser("agreement", help="Cohen's kappa of the blind second passes (agreement/batches.json)")
     ag.add_argument("folder", nargs="?")
-    ag.add_argument("--second-pass", help="default: FOLDER/agreement/second_pass.jsonl")
-    ag.add_argument("--adjudication", help="default: FOLDER/agreement/adjudication.jsonl")
     ag.add_argument("--resolved", action="store_true", help="agreement with the corpus as it is now")
     b = csub.add_parser("build", help="build a corpus folder from marked-up drafts")
     b.add_argument("drafts")

@@ -43,6 +43,7 @@ __all__ = [
     "near_duplicates",
     "REQUIRED_LABELS",
     "agreement",
+    "agreement_batches",
 ]
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -400,30 +401,33 @@ def near_duplicates(texts: list[str], threshold: float = 0.8) -> list[tuple[int,
     return sorted(pairs)
 
 
-def agreement(second_pass: Path | str, roots=None, adjudication: Path | str | None = None) -> dict:
+def agreement(second_pass: Path | str, roots=None, adjudication: Path | str | None = None,
+              undo: Iterable[Path | str] = ()) -> dict:
     """Cohen's kappa between the corpus labels and a blind second pass.
 
     ``second_pass`` is JSONL, one line per re-labelled paragraph:
     ``{"report", "paragraph", "outcome", "sentiments": [one label per sentence]}``.
-    With ``adjudication`` (JSONL of ``{"report", "paragraph", "unit", "first",
-    "second", "decision", "text"?}``), the first pass's original labels are
-    restored where the adjudication changed them, giving the agreement as it
-    was before disagreements were resolved.  Returns kappa and raw agreement
-    for outcomes and sentence sentiment, and the disagreements.
+    To measure agreement as it was before disagreements were resolved, the
+    first pass's labels are restored: ``undo`` names review files (lines
+    ``{"report", "paragraph", "sentence", "decision"}`` that turned a
+    ``neutral`` sentence into ``decision``) made after the second pass, and
+    ``adjudication`` (lines ``{"report", "paragraph", "unit", "first",
+    "second", "decision", "text"?}``) the resolutions.  Returns kappa and raw
+    agreement for outcomes and sentence sentiment, the disagreements, and
+    ``labels`` (the paired label lists the figures come from).
     """
+    import copy
+
     from sklearn.metrics import cohen_kappa_score
 
     first = {(r.id, p.paragraph): p for r in load(roots) for p in r.paragraphs}
+    for review in undo:  # later reviews first: they are undone before the adjudication
+        for obj in map(json.loads, Path(review).read_text(encoding="utf-8").splitlines()):
+            key = (obj["report"], obj["paragraph"])
+            if key in first:
+                p = first[key] = copy.deepcopy(first[key])
+                p.sentences[obj["sentence"]].sentiment = "neutral"
     if adjudication is not None:
-        import copy
-        # The corpus-wide review of neutral sentences came after the adjudication: undo it first.
-        review = Path(adjudication).with_name("neutral_review.jsonl")
-        if review.exists():
-            for obj in map(json.loads, review.read_text(encoding="utf-8").splitlines()):
-                key = (obj["report"], obj["paragraph"])
-                if key in first:
-                    p = first[key] = copy.deepcopy(first[key])
-                    p.sentences[obj["sentence"]].sentiment = "neutral"
         for obj in map(json.loads, Path(adjudication).read_text(encoding="utf-8").splitlines()):
             key = (obj["report"], obj["paragraph"])
             if key not in first or str(obj["decision"]) == str(obj["first"]):
@@ -468,4 +472,35 @@ def agreement(second_pass: Path | str, roots=None, adjudication: Path | str | No
         "outcome": {"kappa": round(float(cohen_kappa_score(o1, o2)), 4), "agreement": agree(o1, o2)},
         "sentiment": {"kappa": round(float(cohen_kappa_score(s1, s2)), 4), "agreement": agree(s1, s2)},
         "disagreements": diffs,
+        "labels": {"o1": o1, "o2": o2, "s1": s1, "s2": s2},
     }
+
+
+def agreement_batches(root: Path | str | None = None, resolved: bool = False) -> list[dict]:
+    """Agreement for every batch listed in ``<corpus>/agreement/batches.json``, and pooled.
+
+    Each batch names its ``second_pass`` file, its ``adjudication`` file and
+    the reviews to ``undo`` (all relative to the agreement folder).  With
+    ``resolved``, agreement is measured against the corpus as it is now.
+    """
+    from sklearn.metrics import cohen_kappa_score
+
+    root = Path(root) if root else DEFAULT_CORPUS
+    folder = root / "agreement"
+    spec = json.loads((folder / "batches.json").read_text(encoding="utf-8"))
+    out, pooled = [], {"o1": [], "o2": [], "s1": [], "s2": []}
+    for batch in spec:
+        res = agreement(folder / batch["second_pass"], root,
+                        None if resolved else folder / batch["adjudication"],
+                        [] if resolved else [folder / u for u in batch.get("undo", [])])
+        res["batch"] = batch["name"]
+        out.append(res)
+        for key, values in res.pop("labels").items():
+            pooled[key].extend(values)
+    agree = lambda a, b: round(sum(x == y for x, y in zip(a, b)) / len(a), 4)  # noqa: E731
+    out.append({"batch": "all", "paragraphs": len(pooled["o1"]), "sentences": len(pooled["s1"]),
+                "outcome": {"kappa": round(float(cohen_kappa_score(pooled["o1"], pooled["o2"])), 4),
+                            "agreement": agree(pooled["o1"], pooled["o2"])},
+                "sentiment": {"kappa": round(float(cohen_kappa_score(pooled["s1"], pooled["s2"])), 4),
+                              "agreement": agree(pooled["s1"], pooled["s2"])}})
+    return out
