@@ -279,8 +279,11 @@ def segment(text: Text) -> Report:
             elif _FRONT_HEADING.match(line):
                 front, in_recs = True, False
                 section_heading = section_outcome = None
-            elif not in_recs:
-                section_heading, section_outcome, stopped, front = line, None, False, False
+            else:
+                # Any other heading starts a new section, so recommendations placed early
+                # in a report ("Areas for improvement" before the findings) end with it.
+                section_heading, section_outcome = line, None
+                in_recs = stopped = front = False
             continue
         if stopped:
             continue

@@ -95,3 +95,12 @@ def test_from_headings_makes_a_silver_corpus(tmp_path, joint_file):
     recs = list(corpus.export_records(out))
     assert [r["outcome"] for r in recs] == ["general", 9, 9]
     assert all(s["sentiment"] is None for r in recs for s in r["sentences"])
+
+
+def test_cli_agreement_reports_each_batch(capsys):
+    assert main(["corpus", "agreement"]) == 0
+    out = capsys.readouterr().out
+    assert "round 1" in out and "all" in out and "sentiment kappa" in out
+    pooled = corpus.agreement_batches()[-1]
+    assert pooled["paragraphs"] >= 0.1 * corpus.stats()["paragraphs"] - 1
+    assert pooled["outcome"]["kappa"] > 0.8 and pooled["sentiment"]["kappa"] > 0.8

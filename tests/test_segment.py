@@ -56,7 +56,7 @@ def test_segmenter_finds_the_corpus_paragraphs():
     """On the corpus's 61 reports of three kinds, the segmenter recovers the annotated paragraphs
     exactly (same offsets) and reads every outcome heading as the annotators did."""
     from pipeline import corpus
-    gold_n = found = headed = agree = 0
+    gold_n = found = headed = agree = same_kind = 0
     for r in corpus.load():
         got = {(p.start, p.end): p for p in segment(read(r.path)).paragraphs}
         for p in r.paragraphs:
@@ -64,10 +64,12 @@ def test_segmenter_finds_the_corpus_paragraphs():
             seg = got.get((p.start, p.end))
             if seg is not None:
                 found += 1
+                same_kind += seg.kind == p.kind
                 if seg.heading_outcome is not None:
                     headed += 1
                     agree += seg.heading_outcome == p.outcome
     assert found / gold_n >= 0.93
+    assert same_kind / found >= 0.98  # findings vs recommendations
     assert headed > 1000 and agree == headed
 
 
