@@ -125,12 +125,12 @@ def cmd_train(args) -> int:
 def cmd_evaluate(args) -> int:
     from .corpus import DEFAULT_CORPUS, CorpusError, load
     from .evaluate import comparison_table, cross_validate, evaluate_real
+    from .train import training_frames
     result: dict = {}
+    frames = None
     try:
         if not args.skip_cv:
-            from .train import training_frames
-            roots = [DEFAULT_CORPUS, *args.corpus]
-            frames = training_frames(load(roots))
+            frames = training_frames(load([DEFAULT_CORPUS, *args.corpus]))
             variants, skipped = ({}, {})
             if args.variants:
                 from .evaluate import variant_factories
@@ -164,8 +164,8 @@ def cmd_evaluate(args) -> int:
             if args.variants:
                 from .batch import expand_inputs
                 from .evaluate import real_variants
-                from .train import training_frames
-                frames = training_frames(load([DEFAULT_CORPUS, *args.corpus]))
+                if frames is None:  # --skip-cv: the corpus has not been read yet
+                    frames = training_frames(load([DEFAULT_CORPUS, *args.corpus]))
                 result["real_variants"] = real_variants(frames, expand_inputs([args.real]), gold=gold)
                 for name, r in result["real_variants"].items():
                     if "outcome" in r:

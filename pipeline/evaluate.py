@@ -287,17 +287,21 @@ def real_peers(records: list[dict], gold_sentences: list[dict] | None = None) ->
     heading-blind outcomes of headed paragraphs, and gold sentences where given."""
     import os
     result: dict = {"outcome": {}, "sentiment": {}, "skipped": {}}
+
+    def score(task: str, names, y: list[str], texts: list[str]) -> None:
+        frame = pd.DataFrame({"text": texts})
+        for name in names:
+            if name == "spacy_textcat" or not texts:  # needs training: scored by cross-validation only
+                continue
+            try:
+                peer = make_peer(task, name).fit(None)
+            except PeerUnavailable as exc:
+                result["skipped"][f"{task}:{name}"] = str(exc)
+                continue
+            result[task][name] = metrics(y, peer.predict(frame))
+
     headed = [r for r in records if r["heading_outcome"] is not None]
-    frame = pd.DataFrame({"text": [r["text"] for r in headed]})
-    for name in OUTCOME_PEERS:
-        if name == "spacy_textcat" or not headed:
-            continue
-        try:
-            peer = make_peer("outcome", name).fit(None)
-        except PeerUnavailable as exc:
-            result["skipped"][f"outcome:{name}"] = str(exc)
-            continue
-        result["outcome"][name] = metrics([str(r["heading_outcome"]) for r in headed], peer.predict(frame))
+    score("outcome", OUTCOME_PEERS, [str(r["heading_outcome"]) for r in headed], [r["text"] for r in headed])
     if gold_sentences:
         texts = {}
         for r in records:
@@ -306,14 +310,5 @@ def real_peers(records: list[dict], gold_sentences: list[dict] | None = None) ->
         pairs = [(g["sentiment"], texts.get((os.path.realpath(g["source"]), g["start"], g["end"])))
                  for g in gold_sentences if g.get("source")]
         pairs = [(y, t) for y, t in pairs if t is not None]
-        frame = pd.DataFrame({"text": [t for _, t in pairs]})
-        for name in SENTIMENT_PEERS:
-            if name == "spacy_textcat" or not pairs:
-                continue
-            try:
-                peer = make_peer("sentiment", name).fit(None)
-            except PeerUnavailable as exc:
-                result["skipped"][f"sentiment:{name}"] = str(exc)
-                continue
-            result["sentiment"][name] = metrics([y for y, _ in pairs], peer.predict(frame))
+        score("sentiment", SENTIMENT_PEERS, [y for y, _ in pairs], [t for _, t in pairs])
     return result

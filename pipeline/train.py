@@ -66,9 +66,9 @@ def train(corpora: list[Path | str] | None = None, out: Path | str | None = None
 
     ``mode="accurate"`` adds sentence-embedding features (the ``accurate`` extra).
     """
+    from .corpus import DEFAULT_CORPUS
     from .evaluate import cross_validate
 
-    from .corpus import DEFAULT_CORPUS
     roots = [Path(c) for c in corpora] if corpora else [DEFAULT_CORPUS]
     nlp = build_nlp(spacy_model)
     frames = training_frames(load(roots), nlp)
@@ -76,14 +76,15 @@ def train(corpora: list[Path | str] | None = None, out: Path | str | None = None
     metrics = cross_validate(frames, folds=folds, seed=seed, peers=False, params=params)
     model = fit_model(frames, params, params)
     reports = frames.paragraphs["group"].nunique()
+    digest = corpus_hash(roots)
     model.card = {
-        "model_id": f"esq-{mode}-{corpus_hash(roots)[:10]}",
+        "model_id": f"esq-{mode}-{digest[:10]}",
         "mode": mode,
         "created": _dt.date.today().isoformat(),
         "spacy_pipeline": spacy_model or "blank:en + sentencizer + lookup lemmatizer",
         "labels": {"outcome": list(OUTCOME_KEYS), "sentiment": list(SENTIMENTS),
                    "outcome_trained": sorted(frames.paragraphs["y"].unique(), key=OUTCOME_KEYS.index)},
-        "corpus": {"sha256": corpus_hash(roots), "folders": [str(r) for r in roots], "reports": int(reports),
+        "corpus": {"sha256": digest, "folders": [str(r) for r in roots], "reports": int(reports),
                    "paragraphs": len(frames.paragraphs), "sentences": len(frames.sentences)},
         "evaluation": {"method": f"{folds}-fold cross-validation grouped by report, seed {seed}",
                        "outcome": {k: metrics["outcome"]["esq"][k] for k in ("accuracy", "macro_f1")},
