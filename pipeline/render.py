@@ -103,7 +103,7 @@ def interval(lo, hi) -> str:
 
 
 def outcome_heading(outcome: str) -> str:
-    """``4: Care and welfare of people who use services (Regulation 9)``."""
+    """``9: Management of medicines (Regulation 13)``."""
     reg = regulation(outcome)
     return f"{outcome}: {outcome_title(outcome)}" + (f" (Regulation {reg})" if reg else "")
 

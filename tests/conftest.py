@@ -26,7 +26,7 @@ def model():
     return load_model()
 
 
-JOINT = """Report on the Outcome of the Integrated Inspection of Safeguarding and Looked After Children's Services in Fernhollow
+JOINT = """Fernhollow: joint inspection of safeguarding and of looked after children's services
 
 Date of Inspection\t3rd May 2011 - 13th May 2011
 Commissioning PCT\tNHS Fernhollow
@@ -50,9 +50,9 @@ Fernhollow is a small unitary council with 40,000 children.
 
 Recommendations
 
-Within 3 months (from report)
+Within 3 months of publication
 
-Ensure that NHS Fernhollow takes action to:
+NHS Fernhollow should act to:
 
 - review the recording of medicines on the children's ward.
 - ensure that all staff complete level 3 safeguarding training.

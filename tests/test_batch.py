@@ -31,7 +31,7 @@ SENTENCES = ["Staff were kind and caring towards people who use the service.",
 
 def report_text(i: int, paragraphs: int = 6) -> str:
     """A small numbered report; ``i`` makes its content (and so its sha256) unique."""
-    body = [f"Inspection report for Place {i}", "", "Outcome 4: Care and welfare of people who use services", ""]
+    body = [f"Inspection report for Place {i}", "", "Outcome 4: Care and welfare", ""]
     for k in range(paragraphs):
         body += [f"{k + 1}. " + " ".join(SENTENCES[(i + k + j) % len(SENTENCES)] for j in range(4)), ""]
     return "\n".join(body)

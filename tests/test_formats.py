@@ -49,7 +49,7 @@ def _page(n, body, total=3):
 
 REPORT_PAGES = [
     _page(1, [(72, 760, 16, "Inspection report: Fernhollow Hospital"),
-              (72, 720, 14, "Outcome 4: Care and welfare of people who use services"),
+              (72, 720, 14, "Outcome 4: Care and welfare"),
               (72, 690, 11, "Staff were kind and caring, and people who use the service told us they felt safe and"),
               (72, 676, 11, "well supported. Care plans were detailed and had been reviewed every month by the"),
               (72, 662, 11, "named nurse."),
