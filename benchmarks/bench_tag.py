@@ -32,11 +32,11 @@ def _reports(n: int):
 def _child(kind: str, n: int, model_dir: str | None) -> dict:
     import spacy
 
-    from pipeline.nlp import build_nlp
-    from pipeline.persist import load_model
-    from pipeline.read import read
-    from pipeline.segment import segment
-    from pipeline.tagging import tag_report
+    from pipeline.model.nlp import build_nlp
+    from pipeline.model.persist import load_model
+    from pipeline.read.reader import read
+    from pipeline.segment.segmenter import segment
+    from pipeline.run.tagging import tag_report
 
     paths = _reports(n)
     tokenizer = spacy.blank("en")
@@ -60,7 +60,7 @@ def _child(kind: str, n: int, model_dir: str | None) -> dict:
     else:
         from pandas import DataFrame
 
-        from pipeline.peers import PeerUnavailable, make_peer
+        from pipeline.evaluation.peers import PeerUnavailable, make_peer
         task, name = kind.split(":")
         try:
             peer = make_peer(task, name).fit(None) if name != "spacy_textcat" else None

@@ -9,7 +9,7 @@ Public API::
     model = pipeline.load_model()              # the shipped default model
 """
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 from .api import Comparison, compare, explain, front_matter, load_model, sentences, summarize, tag  # noqa: E402
 

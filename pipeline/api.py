@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from .persist import Model, load_model
-from .compare import Comparison, compare as _compare
-from .summarize import Summary, summarize as _summarize
+from .model.persist import Model, load_model
+from .report.compare import Comparison, compare as _compare
+from .report.summarize import Summary, summarize as _summarize
 
 __all__ = ["tag", "sentences", "summarize", "explain", "load_model", "compare", "front_matter", "Comparison"]
 
 
 def _paths(paths) -> list[str]:
-    from .batch import expand_inputs
+    from .run.batch import expand_inputs
     if isinstance(paths, (str, Path)):
         paths = [paths]
     return expand_inputs(str(p) for p in paths)
@@ -23,8 +23,8 @@ def _paths(paths) -> list[str]:
 
 def _reports(paths, errors: str):
     """Read and segment each path; ``errors="skip"`` passes over unreadable files."""
-    from .read import ReadError, read
-    from .segment import segment
+    from .read.reader import ReadError, read
+    from .segment.segmenter import segment
     if errors not in ("raise", "skip"):
         raise ValueError(f"errors must be 'raise' or 'skip', got {errors!r}")
     for p in _paths(paths):
@@ -42,8 +42,8 @@ def tag(paths: str | Path | Iterable[str | Path], model: Model | str | Path | No
     ``errors="raise"`` raises :class:`pipeline.read.ReadError` for an unreadable
     file; ``"skip"`` leaves it out.  ``explain=k`` adds the top k terms.
     """
-    from .nlp import build_nlp
-    from .tagging import tag_report
+    from .model.nlp import build_nlp
+    from .run.tagging import tag_report
 
     model = model if isinstance(model, Model) else load_model(model)
     nlp = nlp or build_nlp()
@@ -55,7 +55,7 @@ def tag(paths: str | Path | Iterable[str | Path], model: Model | str | Path | No
 
 def sentences(tagged: pd.DataFrame) -> pd.DataFrame:
     """One row per sentence of tagged paragraphs."""
-    from .summarize import sentence_table
+    from .report.summarize import sentence_table
     return sentence_table(tagged)
 
 

@@ -24,9 +24,9 @@ def cmd_tag(args) -> int:
     import signal
     import threading
 
-    from .batch import default_jobs, run
-    from .persist import ModelError
-    from .progress import Progress
+    from .run.batch import default_jobs, run
+    from .model.persist import ModelError
+    from .run.progress import Progress
 
     def stop(signum, frame):
         raise KeyboardInterrupt  # a kill is a Ctrl-C: stop the workers, leave a folder the next run completes
@@ -67,9 +67,9 @@ def _count(minimum: int):
 
 
 def cmd_report(args) -> int:
-    from .compare import compare
-    from .render import figures_available, parquet_available, write_report
-    from .summarize import summarize
+    from .report.compare import compare
+    from .report.render import figures_available, parquet_available, write_report
+    from .report.summarize import summarize
     run_dir = Path(args.run)
     paragraphs = run_dir / "paragraphs.jsonl"
     if not paragraphs.exists():
@@ -106,9 +106,9 @@ def cmd_report(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from .corpus import CorpusError
-    from .embed import EncoderUnavailable
-    from .train import train
+    from .corpus.store import CorpusError
+    from .model.embed import EncoderUnavailable
+    from .training.train import train
     try:
         model = train(args.corpus or None, out=args.out, folds=args.folds, seed=args.seed,
                       spacy_model=args.spacy_model, mode=args.mode)
@@ -123,9 +123,9 @@ def cmd_train(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from .corpus import DEFAULT_CORPUS, CorpusError, load
-    from .evaluate import comparison_table, cross_validate, evaluate_real
-    from .train import training_frames
+    from .corpus.store import DEFAULT_CORPUS, CorpusError, load
+    from .evaluation.evaluate import comparison_table, cross_validate, evaluate_real
+    from .training.train import training_frames
     result: dict = {}
     frames = None
     try:
@@ -133,7 +133,7 @@ def cmd_evaluate(args) -> int:
             frames = training_frames(load([DEFAULT_CORPUS, *args.corpus]))
             variants, skipped = ({}, {})
             if args.variants:
-                from .evaluate import variant_factories
+                from .evaluation.evaluate import variant_factories
                 variants, skipped = variant_factories()
             result = cross_validate(frames, folds=args.folds, seed=args.seed, peers=not args.no_peers,
                                     variants=variants)
@@ -141,7 +141,7 @@ def cmd_evaluate(args) -> int:
             print(comparison_table(result))
         if args.real:
             from .api import tag
-            from .batch import read_jsonl
+            from .run.batch import read_jsonl
             df = tag([args.real], model=args.model, errors="skip")
             gold = list(read_jsonl(Path(args.gold))) if args.gold else None
             real = evaluate_real(df.to_dict("records"), gold)
@@ -154,7 +154,7 @@ def cmd_evaluate(args) -> int:
                 print(f"  sentence sentiment accuracy {real['sentiment']['accuracy']:.3f}, "
                       f"macro-F1 {real['sentiment']['macro_f1']:.3f}")
             if not args.no_peers:
-                from .evaluate import real_peers
+                from .evaluation.evaluate import real_peers
                 result["real_peers"] = rp = real_peers(df.to_dict("records"), gold)
                 for task in ("outcome", "sentiment"):
                     for name, m in rp[task].items():
@@ -162,8 +162,8 @@ def cmd_evaluate(args) -> int:
                 for name, why in rp["skipped"].items():
                     print(f"  skipped {name}: {why}")
             if args.variants:
-                from .batch import expand_inputs
-                from .evaluate import real_variants
+                from .run.batch import expand_inputs
+                from .evaluation.evaluate import real_variants
                 if frames is None:  # --skip-cv: the corpus has not been read yet
                     frames = training_frames(load([DEFAULT_CORPUS, *args.corpus]))
                 result["real_variants"] = real_variants(frames, expand_inputs([args.real]), gold=gold)
@@ -214,7 +214,7 @@ def cmd_corpus(args) -> int:
                     out.close()
             return 0
         if args.corpus_cmd == "from-headings":
-            from .batch import expand_inputs
+            from .run.batch import expand_inputs
             res = corpus.from_headings(expand_inputs(args.inputs), args.out)
             for s in res["skipped"]:
                 print(f"skipped {s}", file=sys.stderr)
@@ -238,8 +238,14 @@ def cmd_corpus(args) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    from . import __version__
-    ap = argparse.ArgumentParser(prog="esq", description="Tag inspection reports with CQC outcomes and sentiment.")
+    from ._version import __version__
+    ap = argparse.ArgumentParser(
+        prog="esq", description="Tag inspection reports with CQC outcomes and sentiment.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="stages (pipeline/): read → segment → model → run → report; corpus → evaluation → training\n"
+               "  tag       read, segment, model, run      report    report\n"
+               "  train     corpus, evaluation, training   evaluate  corpus, evaluation\n"
+               "  corpus    corpus")
     ap.add_argument("--version", action="version", version=f"esq {__version__}")
     sub = ap.add_subparsers(dest="cmd", required=True)
 

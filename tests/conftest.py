@@ -16,7 +16,7 @@ def seed_path():
 
 @pytest.fixture(scope="session")
 def nlp():
-    from pipeline.nlp import build_nlp
+    from pipeline.model.nlp import build_nlp
     return build_nlp()
 
 

@@ -5,9 +5,9 @@ import hashlib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.markup import MarkupError, parse_markup
-from pipeline.read import ReadError, Text, read
-from pipeline.segment import segment
+from pipeline.corpus.markup import MarkupError, parse_markup
+from pipeline.read.reader import ReadError, Text, read
+from pipeline.segment.segmenter import segment
 
 # Text shaped like reports: headings, numbers, bullets, tabs, blank lines, odd characters.
 pieces = st.sampled_from(["\n", "\n\n", "\t", " ", "1.", "2.3 ", "- ", "• ", "Outcome 07: Safeguarding", "Recommendations",
@@ -88,7 +88,7 @@ pdf_pages = st.lists(st.lists(st.tuples(line_text, st.floats(8, 20)), max_size=1
 @settings(max_examples=200, deadline=None)
 @given(pdf_pages)
 def test_pdf_page_starts_are_ordered_and_point_at_each_page_text(pages):
-    from pipeline.pdf import Line, assemble
+    from pipeline.read.pdf import Line, assemble
     lines = [[Line(t, 72.0, 780.0 - 14 * k, size) for k, (t, size) in enumerate(page)] for page in pages]
     text, starts = assemble(lines)
     assert len(starts) == len(pages)

@@ -1,6 +1,6 @@
 import pytest
 
-from pipeline.peers import OUTCOME_KEYWORDS
+from pipeline.evaluation.peers import OUTCOME_KEYWORDS
 from pipeline.standards import (CORE_OUTCOMES, OUTCOME_LABELS, OUTCOMES, label_key, outcome_from_heading,
                                 parse_outcome_label)
 

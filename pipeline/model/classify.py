@@ -1,0 +1,138 @@
+"""The two estimators: paragraph outcome and sentence sentiment; build, predict, explain.
+
+Both are plain scikit-learn ``Pipeline`` objects (a ``ColumnTransformer`` of
+features into a ``LogisticRegression``) taking the DataFrame of
+:func:`pipeline.features.frame`.  Outcome labels are strings inside the
+estimator (``"general"``, ``"7"``) and parsed back with
+:func:`pipeline.standards.parse_outcome_label` at the edges.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+
+from .features import CueFeatures
+from ..standards import OUTCOME_LABELS, label_key
+
+__all__ = [
+    "make_outcome_model",
+    "make_sentiment_model",
+    "full_proba",
+    "explain",
+    "paragraph_sentiment",
+    "OUTCOME_KEYS",
+    "MODES",
+]
+
+OUTCOME_KEYS = tuple(label_key(l) for l in OUTCOME_LABELS)
+
+
+MODES = ("fast", "accurate")
+
+
+def _embedding(mode: str, weight: float):
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if mode == "fast":
+        return []
+    from .embed import SentenceEmbedder
+    return [("embedding", SentenceEmbedder(weight=weight), ["text"])]
+
+
+def make_outcome_model(C: float = 30.0, max_features: int = 20000, mode: str = "fast",
+                       embedding_weight: float = 1.0, context: bool = True,
+                       context_weight: float = 0.5) -> Pipeline:
+    """Paragraph → outcome: TF-IDF over lemma uni- and bigrams (plus, in the accurate
+    mode, a sentence embedding of the text; with ``context``, the lemmas of the
+    neighbouring paragraphs, down-weighted).
+
+    It sees only paragraph text, never a heading.
+    """
+    parts = [
+        ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_df=0.5, sublinear_tf=True,
+                                  max_features=max_features, dtype=np.float32), "lemmas"),
+        *_embedding(mode, embedding_weight),
+    ]
+    weights = None
+    if context:
+        parts.append(("context", TfidfVectorizer(min_df=2, max_df=0.5, sublinear_tf=True,
+                                                 max_features=max_features // 2, dtype=np.float32), "neighbours"))
+        weights = {"context": context_weight}
+    return Pipeline([
+        ("features", ColumnTransformer(parts, transformer_weights=weights)),
+        ("clf", LogisticRegression(C=C, max_iter=3000, class_weight="balanced")),
+    ])
+
+
+def make_sentiment_model(C: float = 4.0, max_features: int = 40000, context: bool = True, mode: str = "fast",
+                         embedding_weight: float = 1.0) -> Pipeline:
+    """Sentence → sentiment: lemma 1-3-grams, character n-grams, cue counts, and
+    (with ``context``) the previous sentence's cues, so "However, ..." after a
+    strength reads as the turn it is."""
+    parts = [
+        ("words", TfidfVectorizer(ngram_range=(1, 3), min_df=2, sublinear_tf=True,
+                                  max_features=max_features, dtype=np.float32), "lemmas"),
+        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=3, sublinear_tf=True,
+                                  max_features=max_features, lowercase=True, dtype=np.float32), "text"),
+        ("cues", CueFeatures(), ["text"]),
+        *_embedding(mode, embedding_weight),
+    ]
+    if context:
+        parts.append(("prev_cues", CueFeatures(prefix="prev_"), ["prev"]))
+    return Pipeline([
+        ("features", ColumnTransformer(parts)),
+        ("clf", LogisticRegression(C=C, max_iter=3000, class_weight="balanced")),
+    ])
+
+
+def full_proba(model: Pipeline, X: pd.DataFrame, labels: tuple[str, ...]) -> pd.DataFrame:
+    """Probabilities for every label in ``labels`` (0 for labels unseen in training)."""
+    proba = model.predict_proba(X)
+    out = pd.DataFrame(0.0, index=range(len(X)), columns=list(labels))
+    for j, cls in enumerate(model.classes_):
+        out[str(cls)] = proba[:, j]
+    return out
+
+
+def explain(model: Pipeline, X: pd.DataFrame, label: str | None = None, k: int = 5) -> list[list[tuple[str, float]]]:
+    """For each row, the ``k`` features that pushed the prediction (or ``label``) most.
+
+    Contributions are feature value × the linear model's weight for the class;
+    feature names read like ``words__safeguard training`` or ``cues__cue:contrast``.
+    """
+    features = model.named_steps["features"]
+    clf = model.named_steps["clf"]
+    names = features.get_feature_names_out()
+    Z = features.transform(X)
+    classes = [str(c) for c in clf.classes_]
+    predicted = clf.predict(Z)
+    out = []
+    for i in range(Z.shape[0]):
+        cls = str(label if label is not None else predicted[i])
+        j = classes.index(cls)
+        coef = clf.coef_[j] if clf.coef_.shape[0] > 1 else (clf.coef_[0] if j == 1 else -clf.coef_[0])
+        row = Z[i]
+        row = row.tocsr() if hasattr(row, "tocsr") else row
+        idx = row.indices
+        contrib = row.data * coef[idx]
+        order = np.argsort(-contrib)[:k]
+        out.append([(names[idx[o]].split("__", 1)[-1], round(float(contrib[o]), 4)) for o in order if contrib[o] > 0])
+    return out
+
+
+def paragraph_sentiment(sentiments) -> str:
+    """ANNOTATION.md unit 3: strength / improvement / mixed / neutral from sentence labels."""
+    s = set(sentiments)
+    if "strength" in s and "improvement" in s:
+        return "mixed"
+    if "strength" in s:
+        return "strength"
+    if "improvement" in s:
+        return "improvement"
+    return "neutral"
+

@@ -1,0 +1,284 @@
+"""Readers for HTML, DOCX and PDF: the text they give, the pages they map, the errors they raise."""
+
+import io
+import zipfile
+
+import pytest
+
+from pipeline.read.document import FormatError
+from pipeline.read.formats import read_docx, read_html
+from pipeline.read.pdf import Line, assemble, strip_furniture
+from pipeline.read.reader import ReadError, Text, read
+from pipeline.segment.segmenter import segment
+
+
+def make_pdf(pages, width=595, height=842) -> bytes:
+    """A minimal valid PDF; ``pages`` lists each page's lines as (x, y, font size, text) in Helvetica.
+
+    A page with no lines gets a filled rectangle and no text, like a scan.
+    """
+    def escape(s):
+        return s.encode("cp1252").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+
+    font = 3 + 2 * len(pages)
+    objects, kids = {}, []
+    for i, lines in enumerate(pages):
+        page, content = 3 + 2 * i, 4 + 2 * i
+        kids.append(f"{page} 0 R")
+        stream = b"".join(b"BT /F1 %g Tf %g %g Td (%s) Tj ET\n" % (size, x, y, escape(text))
+                          for x, y, size, text in lines) or b"0 0 0 rg 50 50 200 200 re f\n"
+        objects[page] = (f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width} {height}] "
+                         f"/Resources << /Font << /F1 {font} 0 R >> >> /Contents {content} 0 R >>").encode()
+        objects[content] = b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream)
+    objects[1] = b"<< /Type /Catalog /Pages 2 0 R >>"
+    objects[2] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(pages)} >>".encode()
+    objects[font] = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+    out, offsets = bytearray(b"%PDF-1.4\n"), {}
+    for k in sorted(objects):
+        offsets[k] = len(out)
+        out += b"%d 0 obj\n%s\nendobj\n" % (k, objects[k])
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (font + 1)
+    out += b"".join(b"%010d 00000 n \n" % offsets[k] for k in range(1, font + 1))
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (font + 1, xref)
+    return bytes(out)
+
+
+def _page(n, body, total=3):
+    return [(72, 800, 9, "Fernhollow Hospital - Inspection report")] + body + [(280, 40, 9, f"Page {n} of {total}")]
+
+
+REPORT_PAGES = [
+    _page(1, [(72, 760, 16, "Inspection report: Fernhollow Hospital"),
+              (72, 720, 14, "Outcome 4: Care and welfare"),
+              (72, 690, 11, "Staff were kind and caring, and people who use the service told us they felt safe and"),
+              (72, 676, 11, "well supported. Care plans were detailed and had been reviewed every month by the"),
+              (72, 662, 11, "named nurse."),
+              (72, 636, 11, "Medicines were stored securely in a locked trolley. However, two medication admin-"),
+              (72, 622, 11, "istration records had gaps that had not been explained, and staff could not tell us"),
+              (72, 608, 11, "why the doses had been missed on the ward during the night shifts in the previous")]),
+    _page(2, [(72, 760, 11, "month, and the manager agreed to review the recording of medicines at once."),
+              (72, 720, 14, "Outcome 16: Assessing and monitoring the quality of service provision"),
+              (72, 690, 11, "The provider had an effective system to regularly assess and monitor the quality of"),
+              (72, 676, 11, "the service that people receive. Audits were completed every month.")]),
+    _page(3, [(72, 760, 11, "- Ensure that all staff complete level 3 safeguarding training."),
+              (72, 740, 11, "- Review the recording of medicines on the children's ward.")]),
+]
+
+
+def make_report_pdf(path):
+    path.write_bytes(make_pdf(REPORT_PAGES))
+    return path
+
+
+@pytest.fixture
+def report_pdf(tmp_path):
+    return make_report_pdf(tmp_path / "fernhollow.pdf")
+
+
+def test_pdf_text_layer_without_page_furniture(report_pdf):
+    t = read(report_pdf)
+    assert "Inspection report\n" not in t.text and "Fernhollow Hospital - Inspection" not in t.text
+    assert "Page 1 of 3" not in t.text and "Page 3" not in t.text
+    assert t.text.startswith("Inspection report: Fernhollow Hospital\n\nOutcome 4: Care and welfare")
+    # a word hyphenated across lines is mended; wrapped lines are one paragraph
+    assert "two medication administration records" in t.text
+    assert "felt safe and well supported. Care plans" in t.text
+
+
+def test_pdf_paragraph_broken_across_pages_is_joined_and_mapped_to_its_pages(report_pdf):
+    t = read(report_pdf)
+    assert "night shifts in the previous month, and the manager agreed" in t.text
+    assert len(t.pages) == 3 and t.pages[0] == 0
+    # page 2 starts inside the joined paragraph, at the first word carried over
+    assert t.text[t.pages[1]:].startswith("month, and the manager")
+    assert t.text[t.pages[2]:].startswith("- Ensure that all staff")
+    paragraphs = segment(t).paragraphs
+    assert [(p.page, p.text[:20]) for p in paragraphs] == [
+        (1, "Staff were kind and "), (1, "Medicines were store"), (2, "The provider had an "),
+        (3, "Ensure that all staff"[:20]), (3, "Review the recording")]
+    assert [p.heading_outcome for p in paragraphs[:3]] == [4, 4, 16]
+    for p in paragraphs:
+        assert t.text[p.start:p.end] == p.text
+        assert t.page_at(p.start) == p.page
+
+
+def test_scanned_pdf_has_no_text_layer(tmp_path):
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(make_pdf([[], []]))
+    with pytest.raises(ReadError) as exc:
+        read(scan)
+    assert exc.value.status == "no text layer" and str(scan) in str(exc.value) and "OCR" in str(exc.value)
+
+
+def test_unreadable_text_layer_is_not_passed_on_as_text(tmp_path):
+    junk = tmp_path / "junk.pdf"
+    junk.write_bytes(make_pdf([[(72, 700, 11, "#### %%%% 1234 ()() ;;;; 5678 ]]]] ---- 0000")]]))
+    with pytest.raises(ReadError) as exc:
+        read(junk)
+    assert exc.value.status == "no text layer"
+
+
+def test_password_protected_pdf(tmp_path):
+    import pypdf
+    writer = pypdf.PdfWriter(clone_from=io.BytesIO(make_pdf(REPORT_PAGES)))
+    writer.encrypt(user_password="secret", owner_password="owner", algorithm="RC4-128")
+    locked = tmp_path / "locked.pdf"
+    with open(locked, "wb") as fh:
+        writer.write(fh)
+    with pytest.raises(ReadError) as exc:
+        read(locked)
+    assert exc.value.status == "encrypted" and "password" in str(exc.value)
+
+
+def test_pdf_encrypted_without_an_open_password_is_read(tmp_path):
+    import pypdf
+    writer = pypdf.PdfWriter(clone_from=io.BytesIO(make_pdf(REPORT_PAGES)))
+    writer.encrypt(user_password="", owner_password="owner", algorithm="RC4-128")  # restrictions only
+    restricted = tmp_path / "restricted.pdf"
+    with open(restricted, "wb") as fh:
+        writer.write(fh)
+    assert "administration records" in read(restricted).text
+
+
+@pytest.mark.parametrize("data,status", [
+    (b"this is not a PDF at all", "corrupt"),
+    (b"%PDF-1.4\n" + bytes(range(256)) * 8, "corrupt"),
+    (make_pdf(REPORT_PAGES)[:700], "corrupt"),
+])
+def test_damaged_pdf_is_corrupt(tmp_path, data, status):
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(data)
+    with pytest.raises(ReadError) as exc:
+        read(bad)
+    assert exc.value.status == status and str(bad) in str(exc.value) and "\n" not in str(exc.value)
+
+
+def _lines(*texts, size=11.0):
+    return [Line(t, 72.0, 700.0 - 14 * k, size) for k, t in enumerate(texts)]
+
+
+BODY = "Staff told us the service was well led and they felt supported by the manager and"
+WORDS = ["Medicines", "Staffing", "Complaints", "Safeguarding"]
+
+
+def test_furniture_bare_numbers_roman_numerals_and_running_heads():
+    pages = []
+    for n, word in enumerate(WORDS, 1):
+        pages.append(_lines(f"Chapter 2: Findings {n + 6}", f"{word} were reviewed.", f"{word} were good.",
+                            "ii" if n == 1 else str(n)))
+    kept = strip_furniture(pages)
+    assert [[l.text for l in page] for page in kept] == [[f"{w} were reviewed.", f"{w} were good."] for w in WORDS]
+
+
+def test_a_heading_that_recurs_is_not_furniture():
+    pages = [[Line("Our judgement", 72, 760, 16)] + _lines(f"{w} were reviewed by the manager.", BODY) for w in WORDS]
+    assert all(page[0].text == "Our judgement" for page in strip_furniture(pages))
+
+
+def test_page_starts_follow_the_text():
+    pages = [_lines(BODY, "ends here."), [], _lines("Next page starts a paragraph.")]
+    text, starts = assemble(pages)
+    assert starts[0] == 0 and starts[1] == starts[2]  # an empty page starts where the next one does
+    assert text[starts[2]:].startswith("Next page starts")
+    t = Text(text, "x.pdf", "0" * 64, "pdf", pages=starts)
+    assert t.page_at(0) == 1 and t.page_at(starts[2]) == 3
+
+
+def test_html_drops_code_and_navigation_and_keeps_structure():
+    page = b"""<!DOCTYPE html><html><head><title>Site</title><style>p{color:red}</style>
+<script>var s = "<p>not text</p>";</script></head><body>
+<nav><ul><li>Home</li><li>Find a service</li></ul></nav>
+<h1>Inspection report: Fernhollow&nbsp;Hospital</h1>
+<table><tr><th>Date of inspection</th><td>3 May 2012</td></tr><tr><td>Provider</td><td><p>Fernhollow</p><p>Trust</p></td></tr></table>
+<h2>Outcome 9: Management of medicines</h2>
+<p>Medicines were stored   safely.
+However, two <b>MAR</b> charts had gaps &amp; errors.</p><div>We looked at six charts<br>on the ward.</div>
+<ul><li>Review the recording of medicines.</li><li>Train all staff.</li></ul>
+<form><button>Search</button></form></body></html>"""
+    text = read_html(page).text
+    assert "not text" not in text and "color" not in text and "Home" not in text and "Search" not in text
+    assert text == ("Inspection report: Fernhollow Hospital\n\nDate of inspection\t3 May 2012\nProvider\tFernhollow Trust\n\n"
+                    "Outcome 9: Management of medicines\n\nMedicines were stored safely. However, two MAR charts had "
+                    "gaps & errors.\n\nWe looked at six charts\non the ward.\n\n- Review the recording of medicines.\n"
+                    "- Train all staff.\n")
+
+
+def test_html_charset(tmp_path):
+    body = "<p>Children\u2019s services \u2013 good</p>"
+    cp = tmp_path / "cp.htm"
+    cp.write_bytes(f'<meta http-equiv="Content-Type" content="text/html; charset=windows-1252">{body}'.encode("cp1252"))
+    assert read(cp).text == "Children\u2019s services \u2013 good\n"
+    # bytes that are valid UTF-8 are read as UTF-8 whatever the page declares
+    utf = tmp_path / "utf.html"
+    utf.write_bytes(f'<meta charset="iso-8859-1">{body}'.encode("utf-8"))
+    assert read(utf).text == "Children\u2019s services \u2013 good\n"
+
+
+def test_html_report_segments_like_text(tmp_path):
+    page = tmp_path / "r.html"
+    page.write_text("<h1>Inspection report</h1><h2>Outcome 7: Safeguarding</h2>"
+                    "<p>Staff knew how to raise a safeguarding concern and had been trained.</p>"
+                    "<h2>Recommendations</h2><ul><li>Review the safeguarding policy every year.</li></ul>",
+                    encoding="utf-8")
+    t = read(page)
+    paragraphs = segment(t).paragraphs
+    assert [(p.kind, p.heading_outcome, p.page) for p in paragraphs] == [("finding", 7, None),
+                                                                         ("recommendation", None, None)]
+    assert all(t.text[p.start:p.end] == p.text for p in paragraphs)
+
+
+def make_docx(path):
+    import docx
+    d = docx.Document()
+    d.add_heading("Inspection report: Fernhollow Hospital", 0)
+    table = d.add_table(rows=2, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "Date of inspection", "3 May 2012"
+    table.cell(1, 0).text, table.cell(1, 1).text = "Provider", "Fernhollow NHS Trust"
+    d.add_heading("Outcome 9: Management of medicines", 1)
+    d.add_paragraph("Medicines were stored safely. However, two MAR charts had gaps that had not been explained.")
+    d.add_paragraph("We looked at six MAR charts on the ward.")
+    d.add_heading("Recommendations", 1)
+    d.add_paragraph("Review the recording of medicines on the ward.", style="List Bullet")
+    d.add_paragraph("Ensure that all staff complete safeguarding training.", style="List Bullet")
+    d.sections[0].header.paragraphs[0].text = "Running header on every page"
+    d.save(path)
+    return path
+
+
+def test_docx_body_in_order(tmp_path):
+    t = read(make_docx(tmp_path / "r.docx"))
+    assert t.encoding == "docx" and t.pages == ()
+    assert t.text == ("Inspection report: Fernhollow Hospital\n\nDate of inspection\t3 May 2012\n"
+                      "Provider\tFernhollow NHS Trust\n\nOutcome 9: Management of medicines\n\n"
+                      "Medicines were stored safely. However, two MAR charts had gaps that had not been explained.\n\n"
+                      "We looked at six MAR charts on the ward.\n\nRecommendations\n\n"
+                      "- Review the recording of medicines on the ward.\n\n"
+                      "- Ensure that all staff complete safeguarding training.\n")
+    report = segment(t)
+    assert [(p.kind, p.heading_outcome) for p in report.paragraphs] == [
+        ("finding", 9), ("finding", 9), ("recommendation", None), ("recommendation", None)]
+    assert report.meta["authority"] == "Fernhollow NHS Trust"
+
+
+def test_damaged_and_protected_docx(tmp_path):
+    good = make_docx(tmp_path / "good.docx").read_bytes()
+    not_word = io.BytesIO()
+    with zipfile.ZipFile(not_word, "w") as zf:
+        zf.writestr("notes.txt", "a zip, not a Word document")
+    # Word saves a password-protected document as an OLE file holding an "EncryptedPackage" stream.
+    protected = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500) + "EncryptedPackage".encode("utf-16-le") + bytes(64)
+    old_doc = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500) + "WordDocument".encode("utf-16-le") + bytes(64)
+    for data, status in ((good[: len(good) // 2], "corrupt"), (not_word.getvalue(), "corrupt"),
+                         (protected, "encrypted"), (old_doc, "unsupported")):
+        with pytest.raises(FormatError) as exc:
+            read_docx(data)
+        assert exc.value.status == status
+
+
+def test_docx_error_names_the_file(tmp_path):
+    bad = tmp_path / "bad.docx"
+    bad.write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(ReadError) as exc:
+        read(bad)
+    assert exc.value.status == "corrupt" and str(exc.value).startswith(f"{bad}: ")
