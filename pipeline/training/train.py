@@ -45,8 +45,10 @@ def train(corpora: list[Path | str] | None = None, out: Path | str | None = None
         "corpus": {"sha256": digest, "folders": [str(r) for r in roots], "reports": int(reports),
                    "paragraphs": len(frames.paragraphs), "sentences": len(frames.sentences)},
         "evaluation": {"method": f"{folds}-fold cross-validation grouped by report, seed {seed}",
-                       "outcome": {k: metrics["outcome"]["esq"][k] for k in ("accuracy", "macro_f1")},
-                       "sentiment": {k: metrics["sentiment"]["esq"][k] for k in ("accuracy", "macro_f1")}},
+                       # the confusion matrices (rows: true label, columns: predicted; out-of-fold counts)
+                       # let reports correct shares for the classifier's measured error
+                       "outcome": {k: metrics["outcome"]["esq"][k] for k in ("accuracy", "macro_f1", "confusion")},
+                       "sentiment": {k: metrics["sentiment"]["esq"][k] for k in ("accuracy", "macro_f1", "confusion")}},
     }
     if mode == "accurate":
         from ..model.embed import encoder_files
