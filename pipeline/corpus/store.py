@@ -41,6 +41,7 @@ __all__ = [
     "build_from_drafts",
     "from_headings",
     "near_duplicates",
+    "stock_lines",
     "REQUIRED_LABELS",
     "agreement",
     "agreement_batches",
@@ -366,6 +367,16 @@ def from_headings(paths: Iterable[Path | str], root: Path | str, nlp=None) -> di
     return result
 
 
+def stock_lines(root: Path | str | None = None) -> frozenset[str]:
+    """The corpus's listed stock judgement lines (``stock_lines.txt``): short verdicts real reports
+    repeat word for word, the one exception to the near-duplicate rule."""
+    path = Path(root or DEFAULT_CORPUS) / "stock_lines.txt"
+    if not path.exists():
+        return frozenset()
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
 def _tokens(text: str) -> frozenset[str]:
     return frozenset(re.findall(r"[a-z0-9]+", text.lower()))
 
@@ -410,7 +421,8 @@ def agreement(second_pass: Path | str, roots=None, adjudication: Path | str | No
     To measure agreement as it was before disagreements were resolved, the
     first pass's labels are restored: ``undo`` names review files (lines
     ``{"report", "paragraph", "sentence", "decision"}`` that turned a
-    ``neutral`` sentence into ``decision``) made after the second pass, and
+    ``neutral`` sentence into ``decision``, or ``{"report", "paragraph", "first",
+    "decision"}`` that changed a paragraph's outcome) made after the second pass, and
     ``adjudication`` (lines ``{"report", "paragraph", "unit", "first",
     "second", "decision", "text"?}``) the resolutions.  Returns kappa and raw
     agreement for outcomes and sentence sentiment, the disagreements, and
@@ -424,9 +436,13 @@ def agreement(second_pass: Path | str, roots=None, adjudication: Path | str | No
     for review in undo:  # later reviews first: they are undone before the adjudication
         for obj in map(json.loads, Path(review).read_text(encoding="utf-8").splitlines()):
             key = (obj["report"], obj["paragraph"])
-            if key in first:
-                p = first[key] = copy.deepcopy(first[key])
+            if key not in first or str(obj.get("decision")) == str(obj.get("first", "neutral")):
+                continue
+            p = first[key] = copy.deepcopy(first[key])
+            if "sentence" in obj:
                 p.sentences[obj["sentence"]].sentiment = "neutral"
+            else:  # an outcome review (the narrowing of `general`) records the label it replaced
+                p.outcome = parse_outcome_label(obj["first"])
     if adjudication is not None:
         for obj in map(json.loads, Path(adjudication).read_text(encoding="utf-8").splitlines()):
             key = (obj["report"], obj["paragraph"])

@@ -18,7 +18,8 @@ from sklearn.model_selection import StratifiedGroupKFold
 from ..model.classify import make_outcome_model, make_sentiment_model
 from .peers import OUTCOME_PEERS, SENTIMENT_PEERS, PeerUnavailable, make_peer
 
-__all__ = ["metrics", "expected_calibration_error", "brier_score", "folds_for", "cross_validate",
+__all__ = ["metrics", "expected_calibration_error", "brier_score", "folds_for", "SCHEMES", "splits_for",
+           "split_names", "writer_round", "cross_validate",
            "comparison_table", "evaluate_real", "oof_predictions", "learning_curve", "calibration_curve",
            "confused_pairs", "VARIANTS", "variant_factories", "real_variants", "real_peers"]
 
@@ -71,6 +72,52 @@ def folds_for(frame: pd.DataFrame, folds: int, seed: int):
     return list(splitter.split(frame, frame["y"], frame["group"]))
 
 
+#: How held-out reports are chosen: report-grouped k-fold, or whole report kinds or writer rounds held out.
+SCHEMES = ("grouped", "kind", "round")
+
+
+def writer_round(report_id: str) -> str:
+    """The writing round a corpus report came from, read from its id (``h3_…`` → round 1,
+    ``r2_…`` → round 2, …); other ids (users' own corpora) form one round of their own."""
+    head = str(report_id).split("_", 1)[0]
+    if len(head) == 2 and head[0] == "h" and head[1].isdigit():
+        return "round 1"
+    if len(head) == 2 and head[0] == "r" and head[1].isdigit():
+        return f"round {head[1]}"
+    return "other"
+
+
+def splits_for(frame: pd.DataFrame, scheme: str = "grouped", folds: int = 5, seed: int = 0):
+    """Train/test index pairs, every report entirely on one side.
+
+    ``grouped``: :func:`folds_for`; ``kind``: leave one report kind out (train on the other kinds);
+    ``round``: leave one writing round out.  The last two are the in-project proxy for real text:
+    the test reports differ in layout or in writers from everything trained on.
+    """
+    if scheme == "grouped":
+        return folds_for(frame, folds, seed)
+    if scheme == "kind":
+        held = frame["report_kind"].to_numpy()
+    elif scheme == "round":
+        held = frame["group"].map(writer_round).to_numpy()
+    else:
+        raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
+    values = sorted(set(held))
+    if len(values) < 2:
+        raise ValueError(f"leave-one-{scheme}-out needs at least two {scheme}s, got {values}")
+    idx = np.arange(len(frame))
+    return [(idx[held != v], idx[held == v]) for v in values]
+
+
+def split_names(frame: pd.DataFrame, scheme: str) -> list[str]:
+    """What each split of :func:`splits_for` holds out (for per-split figures)."""
+    if scheme == "kind":
+        return sorted(set(frame["report_kind"]))
+    if scheme == "round":
+        return sorted(set(frame["group"].map(writer_round)))
+    return [f"fold {i + 1}" for i in range(len(splits_for(frame, scheme)))]
+
+
 def _oof(frame: pd.DataFrame, splits, make: Callable, with_proba: bool):
     pred = np.empty(len(frame), dtype=object)
     classes = sorted(frame["y"].unique())
@@ -86,26 +133,42 @@ def _oof(frame: pd.DataFrame, splits, make: Callable, with_proba: bool):
     return pred, proba, classes
 
 
+def _per_split(frame: pd.DataFrame, splits, names, pred) -> dict:
+    return {name: {k: metrics(frame["y"].iloc[test], pred[test])[k] for k in ("n", "accuracy", "macro_f1")}
+            for name, (_, test) in zip(names, splits)}
+
+
 def cross_validate(frames, folds: int = 5, seed: int = 0, peers: bool = True,
-                   variants: dict | None = None, params: dict | None = None) -> dict:
+                   variants: dict | None = None, params: dict | None = None, scheme: str = "grouped",
+                   keep_oof: bool = False) -> dict:
     """Out-of-fold metrics per task and method.
 
     Returns ``{"outcome": {"esq": {...}, "keywords": {...}, ...}, "sentiment": {...},
-    "skipped": {name: reason}, "folds": k}``; ``variants`` maps extra method
-    names to ``(task, factory)`` pairs scored on the same folds; ``params`` go
-    to esq's own estimator factories.
+    "skipped": {name: reason}, "folds": k, "scheme": scheme}``; ``variants`` maps extra
+    method names to ``(task, factory)`` pairs scored on the same folds; ``params`` go
+    to esq's own estimator factories.  ``scheme`` chooses the held-out reports (see
+    :func:`splits_for`); with ``kind`` or ``round`` each method also gets ``per_split``
+    figures for each held-out kind or round.  ``keep_oof`` adds ``result["oof"][task] =
+    (y, proba, classes)``: esq's out-of-fold probabilities, for calibration.
     """
-    result: dict = {"outcome": {}, "sentiment": {}, "skipped": {}, "folds": folds, "seed": seed}
+    result: dict = {"outcome": {}, "sentiment": {}, "skipped": {}, "folds": folds, "seed": seed, "scheme": scheme}
     tasks = {"outcome": (frames.paragraphs, make_outcome_model, OUTCOME_PEERS),
              "sentiment": (frames.sentences, make_sentiment_model, SENTIMENT_PEERS)}
     for task, (frame, factory, peer_set) in tasks.items():
-        splits = folds_for(frame, folds, seed)
+        splits = splits_for(frame, scheme, folds, seed)
+        names = split_names(frame, scheme)
         pred, proba, classes = _oof(frame, splits, lambda f=factory: f(**(params or {})), True)
         result[task]["esq"] = metrics(frame["y"], pred, proba, classes)
+        if keep_oof:
+            result.setdefault("oof", {})[task] = (frame["y"].to_numpy().astype(str), proba, classes)
+        if scheme != "grouped":
+            result[task]["esq"]["per_split"] = _per_split(frame, splits, names, pred)
         for name, (vtask, vfactory) in (variants or {}).items():
             if vtask == task:
                 vpred, vproba, vclasses = _oof(frame, splits, vfactory, True)
                 result[task][name] = metrics(frame["y"], vpred, vproba, vclasses)
+                if scheme != "grouped":
+                    result[task][name]["per_split"] = _per_split(frame, splits, names, vpred)
         if not peers:
             continue
         for name in peer_set:
@@ -116,6 +179,8 @@ def cross_validate(frames, folds: int = 5, seed: int = 0, peers: bool = True,
                 continue
             ppred, _, _ = _oof(frame, splits, lambda n=name: make_peer(task, n), False)
             result[task][name] = metrics(frame["y"], ppred)
+            if scheme != "grouped":
+                result[task][name]["per_split"] = _per_split(frame, splits, names, ppred)
     return result
 
 
@@ -232,9 +297,15 @@ def confused_pairs(oof: pd.DataFrame, k: int = 5, examples: int = 2) -> pd.DataF
 
 
 #: The modes of esq, each with and without context: (outcome params, sentiment params).
+#: "accurate" fine-tunes its encoder on each training fold (slow: minutes per fold on 2 cores);
+#: "frozen" is the accurate mode with the stock encoder, as shipped before fine-tuning.
 VARIANTS: dict[str, tuple[dict, dict]] = {
     "fast": ({"mode": "fast", "context": False}, {"mode": "fast", "context": False}),
     "fast+context": ({"mode": "fast", "context": True}, {"mode": "fast", "context": True}),
+    "frozen": ({"mode": "accurate", "encoder": "frozen", "context": False},
+               {"mode": "accurate", "encoder": "frozen", "context": False}),
+    "frozen+context": ({"mode": "accurate", "encoder": "frozen", "context": True},
+                       {"mode": "accurate", "encoder": "frozen", "context": True}),
     "accurate": ({"mode": "accurate", "context": False}, {"mode": "accurate", "context": False}),
     "accurate+context": ({"mode": "accurate", "context": True}, {"mode": "accurate", "context": True}),
 }
@@ -247,7 +318,7 @@ def variant_factories(names=None) -> tuple[dict, dict]:
     variants, skipped = {}, {}
     for name in names or VARIANTS:
         o, s = VARIANTS[name]
-        if "accurate" in name and not encoder_available():
+        if o["mode"] == "accurate" and not encoder_available():
             skipped[name] = "the accurate extra is not installed (pip install torch==2.13.0 'esq[accurate]')"
             continue
         variants[f"{name}:outcome"] = ("outcome", lambda o=o: make_outcome_model(**o))
@@ -273,9 +344,9 @@ def real_variants(frames, paths, names=None, gold=None) -> dict:
             continue
     out = {}
     for name in names or VARIANTS:
-        if "accurate" in name and not encoder_available():
-            continue
         o, s = VARIANTS[name]
+        if o["mode"] == "accurate" and not encoder_available():
+            continue
         model = fit_model(frames, o, s)
         records = [r for rep in reports for r in tag_report(rep, model, nlp)]
         out[name] = evaluate_real(records, gold)

@@ -27,6 +27,7 @@ __all__ = [
     "paragraph_sentiment",
     "OUTCOME_KEYS",
     "MODES",
+    "ENCODERS",
 ]
 
 OUTCOME_KEYS = tuple(label_key(l) for l in OUTCOME_LABELS)
@@ -35,28 +36,39 @@ OUTCOME_KEYS = tuple(label_key(l) for l in OUTCOME_LABELS)
 MODES = ("fast", "accurate")
 
 
-def _embedding(mode: str, weight: float):
+ENCODERS = ("finetuned", "frozen")
+
+
+def _embedding(mode: str, weight: float, encoder: str, unit: str, finetune: dict | None):
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if encoder not in ENCODERS:
+        raise ValueError(f"encoder must be one of {', '.join(ENCODERS)}, got {encoder!r}")
     if mode == "fast":
         return []
-    from .embed import SentenceEmbedder
-    return [("embedding", SentenceEmbedder(weight=weight), ["text"])]
+    if encoder == "frozen":
+        from .embed import SentenceEmbedder
+        return [("embedding", SentenceEmbedder(weight=weight), ["text"])]
+    from .finetune import FineTunedEncoder
+    return [("embedding", FineTunedEncoder(unit=unit, weight=weight, **(finetune or {})), ["text"])]
 
 
 def make_outcome_model(C: float = 30.0, max_features: int = 20000, mode: str = "fast",
                        embedding_weight: float = 1.0, context: bool = True,
-                       context_weight: float = 0.5) -> Pipeline:
+                       context_weight: float = 0.5, encoder: str = "finetuned",
+                       finetune: dict | None = None) -> Pipeline:
     """Paragraph → outcome: TF-IDF over lemma uni- and bigrams (plus, in the accurate
-    mode, a sentence embedding of the text; with ``context``, the lemmas of the
-    neighbouring paragraphs, down-weighted).
+    mode, the paragraph's vector from an encoder fine-tuned on outcomes, or with
+    ``encoder="frozen"`` the stock encoder's; with ``context``, the lemmas of the
+    neighbouring paragraphs, down-weighted).  ``finetune`` passes settings to
+    :class:`~pipeline.model.finetune.FineTunedEncoder`.
 
     It sees only paragraph text, never a heading.
     """
     parts = [
         ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_df=0.5, sublinear_tf=True,
                                   max_features=max_features, dtype=np.float32), "lemmas"),
-        *_embedding(mode, embedding_weight),
+        *_embedding(mode, embedding_weight, encoder, "paragraph", finetune),
     ]
     weights = None
     if context:
@@ -70,17 +82,19 @@ def make_outcome_model(C: float = 30.0, max_features: int = 20000, mode: str = "
 
 
 def make_sentiment_model(C: float = 4.0, max_features: int = 40000, context: bool = True, mode: str = "fast",
-                         embedding_weight: float = 1.0) -> Pipeline:
+                         embedding_weight: float = 1.0, encoder: str = "finetuned",
+                         finetune: dict | None = None) -> Pipeline:
     """Sentence → sentiment: lemma 1-3-grams, character n-grams, cue counts, and
     (with ``context``) the previous sentence's cues, so "However, ..." after a
-    strength reads as the turn it is."""
+    strength reads as the turn it is; in the accurate mode also the sentence's
+    vector from an encoder fine-tuned on sentiment (or ``encoder="frozen"``)."""
     parts = [
         ("words", TfidfVectorizer(ngram_range=(1, 3), min_df=2, sublinear_tf=True,
                                   max_features=max_features, dtype=np.float32), "lemmas"),
         ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=3, sublinear_tf=True,
                                   max_features=max_features, lowercase=True, dtype=np.float32), "text"),
         ("cues", CueFeatures(), ["text"]),
-        *_embedding(mode, embedding_weight),
+        *_embedding(mode, embedding_weight, encoder, "sentence", finetune),
     ]
     if context:
         parts.append(("prev_cues", CueFeatures(prefix="prev_"), ["prev"]))

@@ -30,10 +30,19 @@ def test_size_and_coverage(stats):
 
 
 def test_no_near_duplicate_sentences():
-    texts = [s.text for r in corpus.load() for p in r.paragraphs for s in p.sentences]
+    # exact repeats of the listed stock judgement lines are the one exception
+    stock = corpus.stock_lines()
+    texts = [s.text for r in corpus.load() for p in r.paragraphs for s in p.sentences if s.text.strip() not in stock]
     pairs = corpus.near_duplicates(texts)
     shown = [(texts[i], texts[j]) for i, j, _ in pairs[:5]]
     assert not pairs, f"{len(pairs)} near-duplicate pairs, e.g. {shown}"
+
+
+def test_stock_lines_are_short_judgements_and_used():
+    stock = corpus.stock_lines()
+    assert stock and all(len(line.split()) <= 10 for line in stock)
+    used = {s.text.strip() for r in corpus.load() for p in r.paragraphs for s in p.sentences}
+    assert stock <= used
 
 
 def test_near_duplicates_finds_reworded_copies():

