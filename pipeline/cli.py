@@ -34,7 +34,8 @@ def cmd_tag(args) -> int:
     main_thread = threading.current_thread() is threading.main_thread()  # only it may set signal handlers
     previous = signal.signal(signal.SIGTERM, stop) if main_thread else None
     try:
-        entries = run(args.inputs, args.out, model_dir=args.model, jobs=args.jobs or default_jobs(),
+        entries = run(args.inputs, args.out, model_dir=args.model, trust_pickle=args.trust_pickle,
+                      jobs=args.jobs or default_jobs(),
                       explain=args.explain, max_bytes=args.max_bytes, spacy_model=args.spacy_model,
                       progress=None if args.quiet else Progress())
     except (ModelError, ValueError) as exc:
@@ -68,11 +69,15 @@ def _count(minimum: int):
 
 def cmd_report(args) -> int:
     from .report.compare import compare
+    from .report.correct import load_error_model
+    from .report.groups import read_group_file
     from .report.render import figures_available, parquet_available, write_report
     from .report.summarize import summarize
+    from .report.validity import read_verdicts
     run_dir = Path(args.run)
     paragraphs = run_dir / "paragraphs.jsonl"
-    if not paragraphs.exists():
+    manifest_path = run_dir / "manifest.jsonl"
+    if not paragraphs.exists() and not manifest_path.exists():
         return _fail(f"{run_dir}: not a tagged run (no paragraphs.jsonl); run `esq tag ... --out {run_dir}` first")
 
     def lines(path: Path) -> list[dict]:
@@ -87,21 +92,43 @@ def cmd_report(args) -> int:
         return rows
 
     try:
-        records = lines(paragraphs)
-        manifest = lines(run_dir / "manifest.jsonl") if (run_dir / "manifest.jsonl").exists() else []
+        groups = read_group_file(args.groups) if args.groups else None
+        records = lines(paragraphs) if paragraphs.exists() else []
+        manifest = lines(manifest_path) if manifest_path.exists() else []
+        if not records:
+            statuses: dict[str, int] = {}
+            for m in manifest:
+                statuses[m.get("status", "?")] = statuses.get(m.get("status", "?"), 0) + 1
+            what = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) or "no inputs"
+            return _fail(f"{run_dir}: no tagged paragraphs to report on ({what}; see {manifest_path})", 1)
+        error, why = load_error_model(run_dir, args.model_dir)
+        verdicts = read_verdicts(run_dir)
         summary = summarize(records, args.evidence, meta=manifest)
-        comparison = compare(records, manifest, by=args.by, resamples=args.resamples, seed=args.seed,
-                             min_judged=args.min_judged, evidence_per_kind=args.evidence)
+        comparison = compare(records, manifest, by=groups if groups is not None else args.group_by,
+                             resamples=args.resamples, seed=args.seed, min_judged=args.min_judged,
+                             evidence_per_kind=args.evidence, error=error, error_note=why,
+                             verdicts=verdicts if verdicts is not None else [])
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
         detail = f"a record lacks {exc}" if isinstance(exc, KeyError) else str(exc)
-        return _fail(f"{paragraphs}: {detail}" if not str(detail).startswith(str(run_dir)) else detail)
+        known = str(detail).startswith((str(run_dir), str(args.groups or run_dir)))
+        return _fail(detail if known else f"{paragraphs}: {detail}")
     out = Path(args.out) if args.out else run_dir / "report"
     written = write_report(summary, out, comparison=comparison)
     print(f"wrote {len(written)} files to {out} (open {out / 'report.html'})", file=sys.stderr)
+    if comparison.corrected:
+        print(f"esq: corrected shares: {comparison.correction}", file=sys.stderr)
+    else:
+        print(f"esq: note: no corrected shares: {comparison.correction}", file=sys.stderr)
+    if not verdicts:
+        print(f"esq: note: no validity against verdicts: {run_dir} holds no verdicts.jsonl"
+              + (" (it is empty)" if verdicts == [] else ""), file=sys.stderr)
+    if comparison.left_out:
+        print(f"esq: note: {len(comparison.left_out)} reports are not in {args.groups} and were left out: "
+              + ", ".join(comparison.left_out), file=sys.stderr)
     if not parquet_available():
-        print("esq: note: no Parquet files: install pyarrow (pip install 'esq[report]')", file=sys.stderr)
+        print("esq: note: no Parquet files: pyarrow cannot be imported (pip install pyarrow)", file=sys.stderr)
     if not figures_available():
-        print("esq: note: no figures: install matplotlib (pip install 'esq[report]')", file=sys.stderr)
+        print("esq: note: no figures: matplotlib cannot be imported (pip install matplotlib)", file=sys.stderr)
     return 0
 
 
@@ -111,7 +138,8 @@ def cmd_train(args) -> int:
     from .training.train import train
     try:
         model = train(args.corpus or None, out=args.out, folds=args.folds, seed=args.seed,
-                      spacy_model=args.spacy_model, mode=args.mode)
+                      spacy_model=args.spacy_model, mode=args.mode, scheme=args.scheme, n_jobs=args.jobs,
+                      finetune={"epochs": args.epochs, "max_examples": args.max_examples, "seed": args.seed})
     except (CorpusError, ValueError, EncoderUnavailable) as exc:
         return _fail(str(exc))
     ev = model.card["evaluation"]
@@ -120,6 +148,22 @@ def cmd_train(args) -> int:
           f"  sentiment accuracy {ev['sentiment']['accuracy']:.3f}  macro-F1 {ev['sentiment']['macro_f1']:.3f}\n"
           f"  ({ev['method']})")
     return 0
+
+
+_SCHEME_TITLES = {"grouped": "report-grouped cross-validation",
+                  "kind": "leave one report kind out (train on the other kinds)",
+                  "round": "leave one writing round out (train on the other rounds' writers)"}
+
+
+def _variant_names(spec: str | None) -> list[str] | None:
+    from .evaluation.evaluate import VARIANTS
+    if not spec:
+        return None
+    names = [n.strip() for n in spec.split(",") if n.strip()]
+    unknown = [n for n in names if n not in VARIANTS]
+    if unknown:
+        raise ValueError(f"unknown variant(s) {', '.join(unknown)}; choose from {', '.join(VARIANTS)}")
+    return names
 
 
 def cmd_evaluate(args) -> int:
@@ -134,15 +178,22 @@ def cmd_evaluate(args) -> int:
             variants, skipped = ({}, {})
             if args.variants:
                 from .evaluation.evaluate import variant_factories
-                variants, skipped = variant_factories()
-            result = cross_validate(frames, folds=args.folds, seed=args.seed, peers=not args.no_peers,
-                                    variants=variants)
-            result["skipped"].update(skipped)
-            print(comparison_table(result))
+                variants, skipped = variant_factories(_variant_names(args.variants))
+            for scheme in args.scheme or ["grouped"]:
+                res = cross_validate(frames, folds=args.folds, seed=args.seed, peers=not args.no_peers,
+                                     variants=variants, scheme=scheme, n_jobs=args.jobs)
+                res["skipped"].update(skipped)
+                print(f"== {_SCHEME_TITLES[scheme]}")
+                print(comparison_table(res))
+                if scheme == "grouped":
+                    result.update(res)
+                else:
+                    result[f"leave_one_{scheme}_out"] = res
         if args.real:
             from .api import tag
             from .run.batch import read_jsonl
-            df = tag([args.real], model=args.model, errors="skip")
+            from .model.persist import load_model
+            df = tag([args.real], model=load_model(args.model, trust_pickle=args.trust_pickle), errors="skip")
             gold = list(read_jsonl(Path(args.gold))) if args.gold else None
             real = evaluate_real(df.to_dict("records"), gold)
             result["real"] = real
@@ -166,7 +217,8 @@ def cmd_evaluate(args) -> int:
                 from .evaluation.evaluate import real_variants
                 if frames is None:  # --skip-cv: the corpus has not been read yet
                     frames = training_frames(load([DEFAULT_CORPUS, *args.corpus]))
-                result["real_variants"] = real_variants(frames, expand_inputs([args.real]), gold=gold)
+                result["real_variants"] = real_variants(frames, expand_inputs([args.real]),
+                                                        names=_variant_names(args.variants), gold=gold)
                 for name, r in result["real_variants"].items():
                     if "outcome" in r:
                         print(f"  {name:<18} heading-blind outcome accuracy {r['outcome']['accuracy']:.3f}, "
@@ -177,6 +229,20 @@ def cmd_evaluate(args) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return 0
+
+
+def cmd_model(args) -> int:
+    from .model.persist import MODEL_FILE, ModelError, convert_model
+    try:
+        convert_model(args.directory, trust_pickle=args.trust_pickle)
+    except ModelError as exc:
+        return _fail(str(exc))
+    print(f"{args.directory}: re-saved as {MODEL_FILE}; the card names it and the pickle is removed", file=sys.stderr)
+    return 0
+
+
+_TRUST_PICKLE = ("read a model saved before esq 0.2 as model.joblib, a pickle that can run any code when loaded "
+                 "(only from a source you trust; `esq model convert` re-saves it safely)")
 
 
 def cmd_corpus(args) -> int:
@@ -256,6 +322,7 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("inputs", nargs="+", help="files, folders (recursive), globs, or @file listing paths")
     t.add_argument("--out", required=True, help="run folder")
     t.add_argument("--model", help="model directory (default: the shipped model)")
+    t.add_argument("--trust-pickle", action="store_true", help=_TRUST_PICKLE)
     t.add_argument("--jobs", type=_count(0), default=0, help="processes (default 0: all cores)")
     t.add_argument("--explain", type=_count(0), nargs="?", const=5, default=0, help="add the top N terms (default 5)")
     t.add_argument("--max-bytes", type=_count(1), default=20_000_000,
@@ -265,12 +332,22 @@ def parser() -> argparse.ArgumentParser:
     t.set_defaults(func=cmd_tag)
 
     r = sub.add_parser("report", help="summarise a tagged run per report and compare its authorities "
-                                      "(Markdown, CSV, Parquet, HTML, figures)")
-    r.add_argument("run")
-    r.add_argument("--out", help="output folder (default RUN/report)")
+                                      "(Markdown, CSV, Parquet, HTML, figures)",
+                       description="Summarise each report of a tagged run and compare the reports outcome by "
+                                   "outcome: raw improvement shares and shares corrected for the classifier's "
+                                   "measured error, with intervals; validity against the regulator's verdicts "
+                                   "and grades; Markdown, CSV, Parquet, figures and HTML pages in RUN/report. "
+                                   "Exit 0: written; 1: the run has no tagged paragraph; 2: usage error.")
+    r.add_argument("run", help="run folder written by `esq tag`")
+    r.add_argument("--out", help="output folder (default: RUN/report)")
     r.add_argument("--evidence", type=_count(1), default=3, help="evidence sentences per outcome and sentiment")
-    r.add_argument("--by", choices=["authority", "report"], default="authority",
-                   help="compare authorities/providers (falling back to the report id) or reports")
+    r.add_argument("--group-by", "--by", dest="group_by", default="authority", metavar="GROUPING",
+                   help="authority (the provider of a location's report, the area of an area's), provider, "
+                        "location, area, report, or any front-matter field such as 'Region'")
+    r.add_argument("--groups", metavar="CSV", help="a study's own groups: CSV with the columns report,group "
+                                                   "(report id, source path or file name); overrides --group-by")
+    r.add_argument("--model", dest="model_dir", metavar="DIR",
+                   help="the model directory that tagged the run, if it has moved since (default: run.json's)")
     r.add_argument("--resamples", type=_count(1), default=1000, help="bootstrap resamples for the intervals")
     r.add_argument("--seed", type=_count(0), default=0, help="bootstrap seed")
     r.add_argument("--min-judged", type=_count(1), default=5,

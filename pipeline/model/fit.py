@@ -20,8 +20,18 @@ class Frames:
     sentences: pd.DataFrame   # text, lemmas, prev, next, y, group, report_kind
 
 
-def fit_model(frames: Frames, outcome_params: dict | None = None, sentiment_params: dict | None = None) -> Model:
-    """Fit both estimators on all of ``frames``."""
-    outcome = make_outcome_model(**(outcome_params or {})).fit(frames.paragraphs, frames.paragraphs["y"])
-    sentiment = make_sentiment_model(**(sentiment_params or {})).fit(frames.sentences, frames.sentences["y"])
+def fit_model(frames: Frames, outcome_params: dict | None = None, sentiment_params: dict | None = None,
+              n_jobs: int = 1) -> Model:
+    """Fit both estimators on all of ``frames`` (in ``n_jobs`` processes: the two are independent)."""
+    jobs = [(make_outcome_model(**(outcome_params or {})), frames.paragraphs),
+            (make_sentiment_model(**(sentiment_params or {})), frames.sentences)]
+    if n_jobs > 1:
+        from joblib import Parallel, delayed
+        outcome, sentiment = Parallel(n_jobs=min(n_jobs, 2))(delayed(_fit)(est, df) for est, df in jobs)
+    else:
+        outcome, sentiment = (_fit(est, df) for est, df in jobs)
     return Model(outcome, sentiment)
+
+
+def _fit(estimator, frame: pd.DataFrame):
+    return estimator.fit(frame, frame["y"])

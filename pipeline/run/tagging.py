@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from ..model.calibrate import apply_temperature
 from ..model.classify import OUTCOME_KEYS, explain, full_proba, paragraph_sentiment
 from ..model.features import frame, sentence_rows, with_neighbours
 from ..model.nlp import analyse
@@ -19,6 +20,15 @@ from ..standards import SENTIMENTS, parse_outcome_label
 __all__ = ["tag_report", "tag_reports"]
 
 
+def _calibrated(proba, card: dict | None):
+    """Probabilities under the card's temperature (models without calibration: unchanged)."""
+    return apply_temperature(proba, card["temperature"]) if card else proba
+
+
+def _review_below(card: dict | None) -> float | None:
+    return card.get("review_below") if card else None
+
+
 def tag_report(report: Report, model: Model, nlp, explain_terms: int = 0) -> list[dict]:
     """Tag every paragraph of one report.  ``explain_terms`` > 0 adds the top terms."""
     paragraphs = report.paragraphs
@@ -26,6 +36,7 @@ def tag_report(report: Report, model: Model, nlp, explain_terms: int = 0) -> lis
         return []
     analysed = list(analyse(nlp, (p.text for p in paragraphs)))
     para_X = frame(with_neighbours([{"text": p.text, "lemmas": a.lemmas} for p, a in zip(paragraphs, analysed)]))
+    calibration = model.card.get("calibration") or {}
     outcome_proba = full_proba(model.outcome, para_X, OUTCOME_KEYS)
     sent_rows, owner = [], []
     for k, a in enumerate(analysed):
@@ -39,7 +50,8 @@ def tag_report(report: Report, model: Model, nlp, explain_terms: int = 0) -> lis
     records = []
     per_para: list[list[dict]] = [[] for _ in paragraphs]
     # Plain arrays: row access on a DataFrame costs more than the classifiers.
-    sent_p = sent_proba.to_numpy() if sent_rows else None
+    sent_p = _calibrated(sent_proba.to_numpy(), calibration.get("sentiment")) if sent_rows else None
+    sent_review = _review_below(calibration.get("sentiment"))
     for j, (k, i) in enumerate(owner):
         s = analysed[k].sentences[i]
         best_j = int(sent_p[j].argmax())
@@ -49,11 +61,13 @@ def tag_report(report: Report, model: Model, nlp, explain_terms: int = 0) -> lis
             # ANNOTATION.md: a recommendation is an area for improvement by definition.
             label, confidence = "improvement", 1.0
         entry = {"start": paragraphs[k].start + s.start, "end": paragraphs[k].start + s.end, "text": s.text,
-                 "sentiment": label, "confidence": round(confidence, 4)}
+                 "sentiment": label, "confidence": round(confidence, 4),
+                 "review": None if sent_review is None else confidence < sent_review}
         if sent_why is not None:
             entry["explanation"] = [{"term": t, "weight": w} for t, w in sent_why[j]]
         per_para[k].append(entry)
-    out_p = outcome_proba.to_numpy()
+    out_p = _calibrated(outcome_proba.to_numpy(), calibration.get("outcome"))
+    outcome_review = _review_below(calibration.get("outcome"))
     for k, p in enumerate(paragraphs):
         row = out_p[k]
         best_j = int(row.argmax())
@@ -69,6 +83,7 @@ def tag_report(report: Report, model: Model, nlp, explain_terms: int = 0) -> lis
             "heading_outcome": p.heading_outcome,
             "predicted_outcome": predicted,
             "outcome_confidence": round(float(row[best_j]), 4),
+            "review": None if outcome_review is None else bool(row[best_j] < outcome_review),
             "outcome": p.heading_outcome if p.heading_outcome is not None else predicted,
             "disagreement": p.heading_outcome is not None and p.heading_outcome != predicted,
             "timescale": p.timescale,

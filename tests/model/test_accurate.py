@@ -1,4 +1,4 @@
-"""The accurate mode: sentence embeddings inside the same estimators (needs the ``accurate`` extra)."""
+"""The accurate mode: a fine-tuned sentence encoder inside the same estimators (needs the ``accurate`` extra)."""
 
 import json
 
@@ -17,7 +17,9 @@ def accurate_dir(tmp_path_factory, nlp):
     from pipeline.corpus.frames import training_frames
     from pipeline.model.fit import fit_model
     frames = training_frames(list(corpus.load())[::6], nlp)
-    model = fit_model(frames, {"mode": "accurate"}, {"mode": "accurate"})
+    # a tiny fine-tuning run: the contract, not the quality, is under test here
+    tiny = {"mode": "accurate", "finetune": {"epochs": 1, "max_examples": 48, "batch_size": 16}}
+    model = fit_model(frames, tiny, tiny)
     from pipeline.model.embed import encoder_files
     model.card = {"model_id": "esq-accurate-test", "mode": "accurate", "encoder": {"files_sha256": encoder_files()}}
     return save_model(model, tmp_path_factory.mktemp("m") / "accurate")
@@ -34,9 +36,11 @@ def test_tag_picks_the_mode_from_the_model(accurate_dir, joint_file, tmp_path):
     assert len(rows) == 5 and all(r["sentences"] for r in rows)
 
 
-def test_encoder_is_not_pickled(accurate_dir):
-    # the model file holds estimators, not the 90 MB encoder
-    assert (accurate_dir / "model.joblib").stat().st_size < 5_000_000
+def test_model_file_holds_the_tuned_layers_not_the_encoder(accurate_dir):
+    # the fine-tuned layers travel as int8 (about 11 MB a task); the 90 MB base encoder never does
+    size = (accurate_dir / "model.joblib").stat().st_size if (accurate_dir / "model.joblib").exists() else \
+        (accurate_dir / "model.skops").stat().st_size
+    assert 15_000_000 < size < 30_000_000
 
 
 def test_changed_encoder_files_are_refused(accurate_dir, monkeypatch, nlp):
@@ -51,3 +55,38 @@ def test_changed_encoder_files_are_refused(accurate_dir, monkeypatch, nlp):
     with pytest.raises(embed.EncoderUnavailable, match="differ"):
         model.sentiment.predict(X)
     assert isinstance(X, pd.DataFrame)
+
+
+def test_fine_tuning_learns_the_labels_it_is_given():
+    import numpy as np
+
+    from pipeline.model.finetune import FineTunedEncoder
+    good = ["Staff were kind and patient with every person.", "Records were complete and up to date.",
+            "People praised the food and the activities.", "Medicines were stored and given safely.",
+            "The manager knew each person well.", "Call bells were answered within minutes."]
+    bad = ["Staff were rushed and often unkind.", "Records were missing and out of date.",
+           "People complained that meals arrived cold.", "Medicines were left in an unlocked trolley.",
+           "The manager had not checked the rotas.", "Call bells rang for a long time unanswered."]
+    X = [[t] for t in good + bad] * 4
+    y = ["strength"] * 6 + ["improvement"] * 6
+    enc = FineTunedEncoder(epochs=3, batch_size=8, learning_rate=1e-4).fit(X, y * 4)
+    assert set(enc.classes_) == {"strength", "improvement"}
+    v = enc.transform([[t] for t in good + bad])
+    assert v.shape == (12, 384) and np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-3)
+    # after tuning, each sentence sits nearer its own class's centre than the other's
+    centre_good, centre_bad = v[:6].mean(0), v[6:].mean(0)
+    nearer = [(x @ centre_good > x @ centre_bad) == (i < 6) for i, x in enumerate(v)]
+    assert sum(nearer) >= 11
+
+
+def test_paragraph_vectors_average_their_sentences():
+    import numpy as np
+
+    from pipeline.model.finetune import FineTunedEncoder, split_sentences
+    assert split_sentences('Staff were kind. "It is lovely here," she said. 12 people lived there.') == [
+        "Staff were kind.", '"It is lovely here," she said.', "12 people lived there."]
+    enc = FineTunedEncoder(unit="paragraph", epochs=1, batch_size=4, max_examples=4).fit(
+        [["Staff were kind. Food was good."], ["Rotas were short. Nobody came."]], ["4", "13"])
+    para = enc.transform([["Staff were kind. Food was good."]])[0]
+    parts = enc.embed_sentences(["Staff were kind.", "Food was good."]).mean(0)
+    assert np.allclose(para, parts / np.linalg.norm(parts), atol=1e-5)
