@@ -375,6 +375,7 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--real", help="folder of real reports with outcome headings")
     ev.add_argument("--gold", help="JSONL of gold sentences {source, start, end, sentiment} for --real")
     ev.add_argument("--model", help="model directory for --real")
+    ev.add_argument("--trust-pickle", action="store_true", help=_TRUST_PICKLE)
     ev.add_argument("--json", help="write all figures as JSON")
     ev.set_defaults(func=cmd_evaluate)
 
@@ -398,11 +399,36 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("drafts")
     b.add_argument("folder", nargs="?")
     c.set_defaults(func=cmd_corpus)
+
+    mo = sub.add_parser("model", help="model directory tools")
+    msub = mo.add_subparsers(dest="model_cmd", required=True)
+    cv = msub.add_parser("convert", help="re-save a pickled model directory (model.joblib) as model.skops")
+    cv.add_argument("directory")
+    cv.add_argument("--trust-pickle", action="store_true",
+                    help="required (except for esq's shipped models): converting reads the pickle, running its code")
+    mo.set_defaults(func=cmd_model)
     return ap
 
 
 def main(argv: list[str] | None = None) -> int:
+    import warnings
+
+    from .model.persist import PickleModelWarning
     args = parser().parse_args(argv)
+    with warnings.catch_warnings():
+        shown = warnings.showwarning
+
+        def show(message, category, *rest, **kw):  # esq's own warning as one line, like its errors
+            if issubclass(category, PickleModelWarning):
+                print(f"esq: warning: {message}", file=sys.stderr)
+            else:
+                shown(message, category, *rest, **kw)
+        warnings.showwarning = show
+        warnings.simplefilter("always", PickleModelWarning)
+        return _run(args)
+
+
+def _run(args) -> int:
     try:
         return args.func(args)
     except KeyboardInterrupt:

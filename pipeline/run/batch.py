@@ -150,9 +150,9 @@ def _one_line(message: str) -> str:
 _WORKER: dict = {}
 
 
-def _init_worker(model_dir: str | None, spacy_model: str | None) -> None:
+def _init_worker(model_dir: str | None, spacy_model: str | None, trust_pickle: bool = False) -> None:
     from ..model.nlp import build_nlp
-    _WORKER["model"] = load_model(model_dir)
+    _WORKER["model"] = load_model(model_dir, trust_pickle=trust_pickle)
     _WORKER["nlp"] = build_nlp(spacy_model)
 
 
@@ -209,27 +209,31 @@ def _locked(out: Path):
 
 def run(inputs: Iterable[str], out: Path | str, model_dir: str | None = None, jobs: int = 1,
         explain: int = 0, max_bytes: int = DEFAULT_MAX_BYTES, spacy_model: str | None = None,
-        log: Callable[[str], None] | None = None, progress: Progress | None = None) -> list[dict]:
+        log: Callable[[str], None] | None = None, progress: Progress | None = None,
+        trust_pickle: bool = False) -> list[dict]:
     """Tag every input into the run folder ``out``; returns the manifest entries in input order.
 
     ``jobs`` > 1 tags in that many processes.  ``progress`` is told of every
     finished input; ``log``, where given instead, receives one line per input.
     Raises :class:`pipeline.persist.ModelError` before any work if the model
-    cannot be trusted, and :class:`RunFolderBusy` if another run holds the folder.
+    cannot be trusted, and :class:`RunFolderBusy` if another run holds the folder.  ``trust_pickle``
+    lets a pickled (``model.joblib``) model be read (:func:`pipeline.model.persist.load_model`).
     """
     out = Path(out)
     (out / "parts").mkdir(parents=True, exist_ok=True)
-    model: Model = load_model(model_dir)  # verify in the parent, so a bad model fails once, clearly
+    # verify in the parent, so a bad model fails once, clearly
+    model: Model = load_model(model_dir, trust_pickle=trust_pickle)
     if progress is None and log is not None:
         progress = Progress(bar=False, write=log)
     with _locked(out):
         for stale in [*out.glob(".*.tmp"), *(out / "parts").glob(".*.tmp")]:
             stale.unlink(missing_ok=True)  # left by a run that was killed mid-write
-        return _run(expand_inputs(inputs), out, model, model_dir, jobs, explain, max_bytes, spacy_model, progress)
+        return _run(expand_inputs(inputs), out, model, model_dir, jobs, explain, max_bytes, spacy_model, progress,
+                    trust_pickle)
 
 
 def _run(paths: list[str], out: Path, model: Model, model_dir, jobs: int, explain: int, max_bytes: int,
-         spacy_model, progress: Progress | None) -> list[dict]:
+         spacy_model, progress: Progress | None, trust_pickle: bool = False) -> list[dict]:
     manifest_path = out / "manifest.jsonl"
     previous = _previous(manifest_path)
 
@@ -281,7 +285,7 @@ def _run(paths: list[str], out: Path, model: Model, model_dir, jobs: int, explai
         nlp = build_nlp(spacy_model)  # in the parent too, so a missing --spacy-model fails once, clearly
     if parallel:
         results = in_processes(_tag_one, tasks, jobs, died=partial(_died, model_id=model.id),
-                               initializer=_init_worker, initargs=(model_dir, spacy_model))
+                               initializer=_init_worker, initargs=(model_dir, spacy_model, trust_pickle))
     else:
         _WORKER["model"], _WORKER["nlp"] = model, nlp
         results = map(_tag_one, tasks)

@@ -258,7 +258,7 @@ def test_model_refused_clearly(tmp_path, capsys):
     not_a_model.mkdir()
     tampered = tmp_path / "tampered"
     shutil.copytree(DEFAULT_MODEL, tampered)
-    with open(tampered / "model.joblib", "ab") as fh:
+    with open(tampered / json.loads((tampered / "card.json").read_text())["file"]["name"], "ab") as fh:
         fh.write(b"x")
     for model, why in ((not_a_model, "card"), (tampered, "does not match the card")):
         out = tmp_path / model.name
