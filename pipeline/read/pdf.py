@@ -32,7 +32,7 @@ import warnings
 from collections import Counter
 from dataclasses import dataclass
 
-from .document import Extracted, FormatError
+from .document import Extracted, FormatError, Removed
 
 __all__ = ["Line", "read_pdf", "assemble"]
 
@@ -117,8 +117,11 @@ def _edge_number(text: str) -> int | None:
     return int(m.group(1) or m.group(2)) if m else None
 
 
-def strip_furniture(pages: list[list[Line]]) -> list[list[Line]]:
-    """Drop headers, footers and page numbers: lines at a page's edge repeated on most pages."""
+def strip_furniture(pages: list[list[Line]], removed: list[tuple[int, str]] | None = None) -> list[list[Line]]:
+    """Drop headers, footers and page numbers: lines at a page's edge repeated on most pages.
+
+    Where ``removed`` is given, each dropped line is added to it as (page index, text).
+    """
     pages = [[l for l in page if l.text] for page in pages]
     with_text = [p for p in pages if p]
     if not with_text:
@@ -152,6 +155,8 @@ def strip_furniture(pages: list[list[Line]]) -> list[list[Line]]:
         while bottom > max(top, len(page) - _EDGE) and furniture(page[bottom - 1], i):
             bottom -= 1
         out.append(page[top:bottom])
+        if removed is not None:
+            removed.extend((i, l.text) for l in page[:top] + page[bottom:])
     return out
 
 
@@ -208,10 +213,14 @@ def _join(left: str, right: str, words: _Words | None = None) -> str:
     return left.rstrip("\u00ad") + " " + right
 
 
-def assemble(pages: list[list[Line]]) -> tuple[str, tuple[int, ...]]:
-    """Lines per page → (text, offset where each page's text starts)."""
+def assemble(pages: list[list[Line]], removed: list[tuple[int, str]] | None = None) -> tuple[str, tuple[int, ...]]:
+    """Lines per page → (text, offset where each page's text starts).
+
+    Where ``removed`` is given, the page furniture dropped is added to it as
+    (page index, text); :func:`read_pdf` places it at its page's start.
+    """
     pages = [[Line(_clean(l.text), l.x, l.y, l.size) for l in page] for page in pages]
-    pages = strip_furniture(pages)
+    pages = strip_furniture(pages, removed)
     lengths = sorted(len(l.text) for page in pages for l in page)
     # A line that reaches the right margin was wrapped; a short one ends its paragraph.
     full = 0.75 * lengths[int(0.9 * (len(lengths) - 1))] if lengths else 0
@@ -321,8 +330,10 @@ def read_pdf(data: bytes) -> Extracted:
     if not any(l.text.strip() for page in pages for l in page):
         raise FormatError("no text layer", f"no text layer on its {count} page{'s' * (count != 1)} "
                           "(a scan?); run OCR on it first")
-    text, starts = assemble(pages)
+    furniture: list[tuple[int, str]] = []
+    text, starts = assemble(pages, furniture)
     if not _readable(text):
         raise FormatError("no text layer", "its text layer is not readable text (fonts without a Unicode map?); "
                           "run OCR on it first")
-    return Extracted(text, "pdf", starts)
+    removed = tuple(Removed(starts[i] if i < len(starts) else len(text), "page-furniture", t) for i, t in furniture)
+    return Extracted(text, "pdf", starts, removed)

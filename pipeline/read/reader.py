@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .document import Removed
 from .formats import READERS, FormatError
 
 __all__ = ["Text", "ReadError", "read", "SUPPORTED_SUFFIXES", "DEFAULT_MAX_BYTES", "STATUSES"]
@@ -39,6 +40,8 @@ class Text:
 
     ``pages`` holds the offset where each page's text starts (page 1 first),
     empty for formats without pages; :meth:`page_at` maps an offset to its page.
+    ``removed`` lists what the reader left out of ``text`` (page furniture,
+    a web page's navigation), each with the offset it stood at and why.
     """
 
     text: str
@@ -46,6 +49,7 @@ class Text:
     sha256: str
     encoding: str
     pages: tuple[int, ...] = ()
+    removed: tuple[Removed, ...] = ()
 
     def page_at(self, offset: int) -> int | None:
         """The 1-based page whose text holds ``offset``, or None where the format has no pages."""
@@ -93,5 +97,12 @@ def read(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Text:
     text = extracted.text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise ReadError(path, "empty", "holds no text")
+    removed = extracted.removed
+    if len(text) != len(extracted.text):  # CRLF became LF: move what was removed with the text
+        removed = tuple(Removed(len(_lf(extracted.text[:r.offset])), r.reason, r.text) for r in removed)
     return Text(text=text, source=str(path), sha256=hashlib.sha256(data).hexdigest(),
-                encoding=extracted.encoding, pages=extracted.pages)
+                encoding=extracted.encoding, pages=extracted.pages, removed=removed)
+
+
+def _lf(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")

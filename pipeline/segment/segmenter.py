@@ -477,8 +477,10 @@ class _Segmenter:
         """Where a judgement leaves its action unsaid, the action sections at the report's end say it."""
         for v in self.verdicts:
             hint = self.hints.get(v.outcome)
-            if v.source != "judgement" or hint is None or v.action is not None:
+            if v.source != "judgement" or hint is None:
                 continue
+            if v.action is not None and not (hint == "warning_notice" and v.action == "enforcement"):
+                continue  # a warning notice is the enforcement action a judgement may leave unnamed
             if v.verdict == "not_met" or hint == "improvement":
                 v.action = hint
 
@@ -601,7 +603,7 @@ def segment(text: Text) -> Report:
     s = _Segmenter(text, units)
     s.run()
     skipped = s.skipped + [Skipped(r.offset, r.offset, r.reason, {"removed": True}, r.text)
-                           for r in getattr(text, "removed", ())]
+                           for r in text.removed]
     meta = _front_matter(s.front_units, _title(units))
     if s.provider:
         meta["template"] = "provider"

@@ -133,13 +133,15 @@ _NOT_MET = re.compile(
     r"|\b(?:did|does|do|could)\s+not\s+(?:meet|comply)\b|\bnon-?compliant\b|\bnot compliant\b"
     r"|\bf[ae]ll short of\b|\bfalls short of\b|\bfailed to meet\b|\bin breach of\b|\baction (?:was |is )?needed\b"
     r"|\b(?:minor|moderate|major) concerns?\b|\bconcerns? (?:\w+ ){0,6}(?:is|are|were|was) (?:minor|moderate|major)\b"
-    r"|\b(?:had|has|have) not (?:been )?met\b", re.IGNORECASE)
+    r"|\b(?:had|has|have) not (?:been )?met\b|\bnot (?:fully |wholly |yet )?compliant\b|\bcompliance action\b"
+    r"|\bwarning notice\b", re.IGNORECASE)
 _MET = re.compile(
     r"\b(?:met|meets|meeting|satisfied|complied with|compliant with)\s+(?:(?:this|the|that)\s+)?"
     r"(?:essential\s+)?(?:standard|outcome)\b"
     r"|\b(?:standard|outcome)\s+(?:was|is|to be|has been)\s+(?:therefore\s+)?(?:being\s+)?met\b"
     r"|\b(?:this|the) (?:standard|outcome) met\b|\b(?:was|were|is|are|be)\s+compliant\b"
-    r"|\bcompliance with this outcome was achieved\b|^met\b", re.IGNORECASE)
+    r"|\bcompliance with this outcome was achieved\b|^met\b|\bcompliant\b|\bmeet (?:this|the) (?:essential )?standard\b",
+    re.IGNORECASE)
 _IMPACT = re.compile(r"[^.;]*\b(minor|moderate|major)\b[^.;]*", re.IGNORECASE)
 _IMPACT_CONTEXT = re.compile(r"\b(?:impact|effect|affected|concerns?|degree|risk)\b", re.IGNORECASE)
 _ACTIONS = [
@@ -179,14 +181,16 @@ _TITLE_PATTERNS = sorted(((re.compile(r"\b" + re.escape(o.title.lower()).replace
 
 
 def action_outcomes(text: str) -> list[int]:
-    """The outcomes a line of an action section names: "Outcome 13", a title, or a regulation's number."""
+    """The outcomes a line of an action section names: "Outcome 13", the regulation it cites first
+    (Regulated Activities Regulations 2010), or an outcome's title."""
     found = [int(m.group(1)) for m in re.finditer(r"\boutcome\s*0?(\d{1,2})\b", text, re.I) if int(m.group(1)) in OUTCOMES]
-    if not found:
-        low = text.lower()
-        found = [n for pattern, n in _TITLE_PATTERNS if pattern.search(low)][:1]
-    if not found:
-        found = [_BY_REGULATION[int(m.group(1))] for m in _REGULATION.finditer(text) if int(m.group(1)) in _BY_REGULATION]
-    return list(dict.fromkeys(found))
+    if found:
+        return list(dict.fromkeys(found))
+    m = _REGULATION.search(text)
+    if m and int(m.group(1)) in _BY_REGULATION and not re.search(r"\bregistration\b|\b2009\b", text, re.I):
+        return [_BY_REGULATION[int(m.group(1))]]
+    low = text.lower()
+    return [n for pattern, n in _TITLE_PATTERNS if pattern.search(low) and " " in OUTCOMES[n].title][:1]
 
 
 def section_action(heading: str) -> str | None:
