@@ -29,13 +29,18 @@ def _review_below(card: dict | None) -> float | None:
     return card.get("review_below") if card else None
 
 
-def tag_report(report: Report, model: Model, nlp, explain_terms: int = 0) -> list[dict]:
-    """Tag every paragraph of one report.  ``explain_terms`` > 0 adds the top terms."""
+def tag_report(report: Report, model: Model, nlp, explain_terms: int = 0, neighbours: bool = True) -> list[dict]:
+    """Tag every paragraph of one report.  ``explain_terms`` > 0 adds the top terms.
+
+    ``neighbours=False`` tags each paragraph as if it stood alone, without the context of the
+    paragraphs either side (the spaCy component's many one-paragraph documents, in one batch).
+    """
     paragraphs = report.paragraphs
     if not paragraphs:
         return []
     analysed = list(analyse(nlp, (p.text for p in paragraphs)))
-    para_X = frame(with_neighbours([{"text": p.text, "lemmas": a.lemmas} for p, a in zip(paragraphs, analysed)]))
+    rows = [{"text": p.text, "lemmas": a.lemmas} for p, a in zip(paragraphs, analysed)]
+    para_X = frame(with_neighbours(rows) if neighbours else rows)
     calibration = model.card.get("calibration") or {}
     outcome_proba = full_proba(model.outcome, para_X, OUTCOME_KEYS)
     sent_rows, owner = [], []
