@@ -66,12 +66,28 @@ def summarize(tagged: pd.DataFrame | Iterable[dict], evidence_per_kind: int = 3,
 
 
 def compare(tagged: pd.DataFrame | Iterable[dict], meta=None, by="authority", resamples: int = 1000,
-            seed: int = 0, level: float = 0.95, min_judged: int = 5, evidence_per_kind: int = 3) -> Comparison:
-    """Authorities (or ``by="report"``, or a ``{report: group}`` mapping) compared outcome by outcome:
-    ``.table``, ``.ranking``, ``.groups``, ``.grades``, ``.correlation``, ``.evidence``, ``.matrix()``,
-    ``.heatmap()``.  ``meta`` (e.g. :func:`front_matter`) supplies the graded judgements."""
+            seed: int = 0, level: float = 0.95, min_judged: int = 5, evidence_per_kind: int = 3,
+            model: Model | str | Path | None = None, verdicts: list[dict] | None = None) -> Comparison:
+    """Authorities (or ``by`` provider, location, area, report, a front-matter field, or a ``{report:
+    group}`` mapping) compared outcome by outcome: ``.table``, ``.ranking``, ``.groups``, ``.reports``,
+    ``.validity``, ``.grades``, ``.correlation``, ``.evidence``, ``.matrix()``, ``.heatmap()``,
+    ``.forest(outcome)``.  ``meta`` (e.g. :func:`front_matter`) supplies titles, sources and graded
+    judgements; ``model`` (the one that tagged, default the shipped one) its measured error, for the
+    corrected shares; ``verdicts`` the regulator's met / not-met per report and outcome."""
+    from .report.correct import error_model_from_card
+    if model is None or isinstance(model, (str, Path)):
+        import json
+        from .model.persist import DEFAULT_MODEL
+        card_path = Path(model or DEFAULT_MODEL) / "card.json"
+        try:
+            card = json.loads(card_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            card, card_path = {}, f"{card_path} ({exc})"
+    else:
+        card, card_path = model.card, "the model's card"
+    error, why = error_model_from_card(card, str(card_path))
     return _compare(tagged, meta, by=by, resamples=resamples, seed=seed, level=level, min_judged=min_judged,
-                    evidence_per_kind=evidence_per_kind)
+                    evidence_per_kind=evidence_per_kind, error=error, error_note=why, verdicts=verdicts)
 
 
 def front_matter(paths: str | Path | Iterable[str | Path], errors: str = "raise") -> pd.DataFrame:

@@ -407,14 +407,58 @@ def parser() -> argparse.ArgumentParser:
     cv.add_argument("--trust-pickle", action="store_true",
                     help="required (except for esq's shipped models): converting reads the pickle, running its code")
     mo.set_defaults(func=cmd_model)
+    _finish(ap)
     return ap
+
+
+class _Help(argparse.RawDescriptionHelpFormatter):
+    """Help that shows every option's default (where it has one and the help does not already say it)."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if "default" not in text and _has_default(action) and (action.option_strings or action.nargs in ("?", "*")):
+            text += (" " if text else "") + "(default: %(default)s)"
+        return text
+
+
+def _has_default(action) -> bool:
+    # 0 is a default worth showing; None, False (a flag), [] and SUPPRESS are not.
+    return not (action.default is None or action.default is False or action.default == []
+                or action.default == argparse.SUPPRESS)
+
+
+def _finish(ap: argparse.ArgumentParser) -> None:
+    """Every subcommand, however deep: a description (its one-line help where it has none), defaults shown
+    in --help, and its own usage when it meets an unknown flag (see :func:`_parse`)."""
+    for action in ap._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        helps = {a.dest: a.help for a in action._choices_actions}
+        for name, sub in action.choices.items():
+            sub.formatter_class = _Help
+            if not sub.description and helps.get(name):
+                sub.description = helps[name][:1].upper() + helps[name][1:] + "."
+            for a in sub._actions:
+                if a.help is None and _has_default(a):
+                    a.help = "(default: %(default)s)"  # an option without help still shows its default
+            sub.set_defaults(_usage=sub)
+            _finish(sub)
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    """Parse; an unknown flag is an error of the subcommand it was given to, with that subcommand's usage."""
+    ap = parser()
+    args, extra = ap.parse_known_args(argv)
+    if extra:
+        getattr(args, "_usage", ap).error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
     import warnings
 
     from .model.persist import PickleModelWarning
-    args = parser().parse_args(argv)
+    args = _parse(argv)
     with warnings.catch_warnings():
         shown = warnings.showwarning
 

@@ -19,6 +19,8 @@ __all__ = [
     "SENTIMENTS",
     "PARAGRAPH_SENTIMENTS",
     "outcome_title",
+    "outcome_short_title",
+    "SHORT_TITLES",
     "parse_outcome_label",
     "outcome_from_heading",
     "label_key",
@@ -82,6 +84,23 @@ def outcome_title(label: int | str) -> str:
     if label == GENERAL:
         return "General – leadership and management"
     return OUTCOMES[int(label)].title
+
+
+#: Short forms of the outcome titles, for table headers and figure labels (at most 22 characters).
+SHORT_TITLES: dict[int | str, str] = {
+    GENERAL: "General", 1: "Respect, involvement", 2: "Consent", 3: "Fees", 4: "Care and welfare",
+    5: "Nutrition", 6: "Cooperation", 7: "Safeguarding", 8: "Infection control", 9: "Medicines",
+    10: "Premises", 11: "Equipment", 12: "Recruitment", 13: "Staffing", 14: "Supporting workers",
+    15: "Statement of purpose", 16: "Quality monitoring", 17: "Complaints", 18: "Deaths notified",
+    19: "Detained deaths", 20: "Incidents notified", 21: "Records", 22: "Individual provider",
+    23: "Provider body", 24: "Registered managers", 25: "Training", 26: "Financial position",
+    27: "Absence notices", 28: "Change notices",
+}
+
+
+def outcome_short_title(label: int | str) -> str:
+    """Short title of a label for headers ("Medicines" for 9; "General" for ``general``)."""
+    return SHORT_TITLES[GENERAL if str(label) == GENERAL else int(label)]
 
 
 def parse_outcome_label(value: object) -> int | str:

@@ -1,4 +1,4 @@
-"""Comparing authorities: grouping, rates per 100, bootstrap intervals, tied rankings, grade correlation."""
+"""Comparing authorities: grouping, rates per 100, paragraph-bootstrap intervals, rankings, grade correlation."""
 
 import numpy as np
 import pandas as pd
@@ -6,7 +6,7 @@ import pytest
 from scipy import stats
 
 import pipeline
-from pipeline.report.compare import bootstrap_share, group_labels, rank_tiers, spearman_bootstrap
+from pipeline.report.compare import compare, group_labels, spearman_bootstrap
 from pipeline.report.summarize import sentence_table
 
 
@@ -25,6 +25,12 @@ def mix(strength, improvement, neutral=0):
     return ["strength"] * strength + ["improvement"] * improvement + ["neutral"] * neutral
 
 
+def paras(report, outcome, sentiments, authority, first=1, size=4):
+    """The sentences spread over paragraphs of ``size`` sentences, numbered from ``first``."""
+    return [para(report, outcome, sentiments[i:i + size], authority, paragraph=first + i // size)
+            for i in range(0, len(sentiments), size)]
+
+
 def graded_run():
     """Four authorities, one report each: the worse the grade, the more improvement."""
     shares = {"Ashby": (18, 2, "Outstanding"), "Brill": (14, 6, "Good"), "Crewe": (8, 12, "Adequate"),
@@ -32,65 +38,51 @@ def graded_run():
     records, meta = [], {}
     for name, (s, i, grade) in shares.items():
         rid = name.lower() + "-00000000"
-        records.append(para(rid, 7, mix(s, i, 2), authority=name))
-        records.append(para(rid, 9, mix(5, 5), authority=name, paragraph=2))
+        sents = mix(s, i, 2)
+        np.random.default_rng(len(name)).shuffle(sents)
+        records += paras(rid, 7, list(sents), name)
+        records += paras(rid, 9, mix(5, 5), name, first=10)
         meta[rid] = {"title": f"Report on {name}", "grades": {"Overall effectiveness": grade}}
     return records, meta
 
 
-def test_bootstrap_equals_resampling_sentences():
-    # the binomial shortcut must have the distribution of resampling the sentences themselves
-    k, n, b = 7, 20, 4000
-    lo, hi = bootstrap_share(k, n, resamples=b, seed=1)
-    rng = np.random.default_rng(2)
-    values = np.array([1] * k + [0] * (n - k))
-    literal = values[rng.integers(0, n, size=(b, n))].mean(axis=1)
-    assert abs(lo - np.quantile(literal, 0.025)) <= 0.05 and abs(hi - np.quantile(literal, 0.975)) <= 0.05
-
-
-def test_bootstrap_interval_properties():
-    lo, hi = bootstrap_share(30, 100, seed=0)
-    assert lo < 0.3 < hi
-    wide = bootstrap_share(3, 10, seed=0)
-    assert wide[1] - wide[0] > hi - lo  # fewer sentences, wider interval
-    assert bootstrap_share(30, 100, seed=0) == (lo, hi)  # seeded: the same every time
-    assert all(np.isnan(bootstrap_share(0, 0)))
-    assert bootstrap_share(5, 5) == (1.0, 1.0)  # all one kind: the bootstrap sees no spread (hence min_judged)
-
-
-def test_groups_fall_back_to_report_id_and_honour_mappings():
+def test_groups_fall_back_to_the_record_then_the_report_id_and_honour_mappings():
     records = [para("a-1", 7, ["strength"], authority="Ashby"), para("b-2", 7, ["strength"]),
                para("c-3", 7, ["strength"], authority="")]
     sentences = sentence_table(records)
     assert list(group_labels(sentences, "authority")) == ["Ashby", "b-2", "c-3"]
     assert list(group_labels(sentences, "authority", {"b-2": {"authority": "Brill"}})) == ["Ashby", "Brill", "c-3"]
     assert list(group_labels(sentences, "report")) == ["a-1", "b-2", "c-3"]
-    assert list(group_labels(sentences, {"a-1": "North", "b-2": "North"})) == ["North", "North", "c-3"]
-    with pytest.raises(ValueError, match="by must be one of"):
-        pipeline.compare(records, by="county")
+    mapped = group_labels(sentences, {"a-1": "North", "b-2.txt": "North"}, {"b-2": {"source": "x/b-2.txt"}})
+    assert list(mapped[:2]) == ["North", "North"] and pd.isna(mapped[2])  # unmapped: left out
+    cmp = pipeline.compare(records, by={"a-1": "North"}, resamples=20)
+    assert list(cmp.groups["group"]) == ["North"] and cmp.left_out == ["b-2", "c-3"]
 
 
 def test_counts_pooled_rates_per_report():
     # One authority, a long and a short report: per 100 is each report's rate, averaged, so the
     # long report does not outweigh the short one; counts and shares are pooled.
     records = [para("short", 7, mix(5, 5), authority="Ashby"),
-               para("long", 7, mix(5, 5), authority="Ashby"), para("long", 4, mix(45, 45), authority="Ashby")]
+               para("long", 7, mix(5, 5), authority="Ashby"), para("long", 4, mix(45, 45), authority="Ashby",
+                                                                   paragraph=2)]
     cmp = pipeline.compare(records, resamples=100)
     row = cmp.table.set_index("outcome").loc["7"]
     assert (row["strength"], row["improvement"], row["judged"], row["reports"]) == (10, 10, 20, 2)
+    assert row["paragraphs"] == 2
     assert row["total_per_100"] == pytest.approx((100 + 10) / 2)  # pooled would be 20/110 = 18
     assert row["improvement_per_100"] == pytest.approx((50 + 5) / 2)
     assert row["regulation"] == 11 and row["title"].startswith("Safeguarding")
     four = cmp.table.set_index("outcome").loc["4"]
     assert four["total_per_100"] == pytest.approx(90 / 2) and four["reports"] == 1
+    assert np.isnan(four["share_lo"])  # one paragraph: no interval
     g = cmp.groups.iloc[0]
     assert g["reports"] == 2 and g["report_ids"] == "long; short" and g["total"] == 110
 
 
-def test_intervals_are_per_cell_and_seeded():
+def test_intervals_resample_paragraphs_and_are_seeded_per_cell():
     records, meta = graded_run()
     a = pipeline.compare(records, meta, resamples=300, seed=3)
-    b = pipeline.compare(records[:4], meta, resamples=300, seed=3)  # two authorities fewer
+    b = pipeline.compare(records[:len(records) // 2], meta, resamples=300, seed=3)  # two authorities fewer
     cols = ["group", "outcome", "share_lo", "share_hi"]
     merged = a.table[cols].merge(b.table[cols], on=["group", "outcome"])
     assert len(merged) == 4
@@ -99,29 +91,28 @@ def test_intervals_are_per_cell_and_seeded():
     assert not a.table["share_lo"].equals(c.table["share_lo"])
     assert ((a.table["share_lo"] <= a.table["improvement_share"])
             & (a.table["improvement_share"] <= a.table["share_hi"])).all()
+    # Sentences of one paragraph move together: the same sentences in two paragraphs of ten vary more
+    # than in ten paragraphs of two.
+    s = mix(10, 10)
+    clustered = [para("x", 7, mix(10, 0), "X", paragraph=1), para("x", 7, mix(0, 10), "X", paragraph=2)]
+    spread = paras("x", 7, [v for pair in zip(s[:10], s[10:]) for v in pair], "X", size=2)
+    wide, narrow = (pipeline.compare(r, resamples=400).table.iloc[0] for r in (clustered, spread))
+    assert wide["share_hi"] - wide["share_lo"] > 2 * (narrow["share_hi"] - narrow["share_lo"])
 
 
-def test_rank_tiers_anchor_on_the_first_of_a_tier():
-    shares = pd.Series([0.1, 0.4, 0.6, 0.9], index=list("abcd"))
-    lo = pd.Series([0.0, 0.25, 0.45, 0.85], index=list("abcd"))
-    hi = pd.Series([0.3, 0.55, 0.75, 0.95], index=list("abcd"))
-    t = rank_tiers(shares, lo, hi)
-    assert list(t["rank"]) == [1, 2, 3, 4]
-    # b overlaps a: tied. c overlaps b but not a: it starts tier 2. d overlaps nothing.
-    assert list(t["tier"]) == [1, 1, 2, 3] and list(t["tier_size"]) == [2, 2, 1, 1]
-
-
-def test_ranking_ties_noise_and_separates_real_differences():
+def test_ranking_is_the_forest_plot_data():
     records, meta = graded_run()
-    records.append(para("tiny-1", 7, mix(0, 3), authority="Tiny"))
-    cmp = pipeline.compare(records, meta, resamples=500)
+    records += paras("tiny-1", 7, mix(0, 3), "Tiny")
+    cmp = pipeline.compare(records, meta, resamples=300)
     seven = cmp.ranking[cmp.ranking["outcome"] == "7"]
     assert list(seven["group"]) == ["Ashby", "Brill", "Crewe", "Dent"]  # Tiny has 3 judged < min_judged
-    assert seven["tier"].iloc[0] < seven["tier"].iloc[-1]  # 10% and 85% improvement are told apart
+    assert list(seven["rank"]) == [1, 2, 3, 4]
+    assert seven["share_hi"].iloc[0] < seven["share_lo"].iloc[-1]  # 10% and 85% are told apart
     nine = cmp.ranking[cmp.ranking["outcome"] == "9"]
-    assert nine["tier"].nunique() == 1 and (nine["tier_size"] == 4).all()  # identical 50% shares tie
-    assert nine["regulation"].iloc[0] == 13
-    assert "Tiny" in set(pipeline.compare(records, meta, resamples=50, min_judged=3).ranking["group"])
+    assert (nine["rank"] == 1).all() and nine["regulation"].iloc[0] == 13  # identical shares share a rank
+    assert {"corrected_share", "corrected_lo", "corrected_hi", "paragraphs"} <= set(cmp.ranking)
+    # one paragraph of 3 judged sentences: no interval, so never ranked, whatever min_judged
+    assert "Tiny" not in set(pipeline.compare(records, meta, resamples=50, min_judged=3).ranking["group"])
 
 
 def test_spearman_bootstrap():
@@ -146,8 +137,11 @@ def test_grades_correlate_with_improvement_share():
     corr = cmp.correlation.set_index("measure").loc["improvement_share"]
     assert corr["n"] == 4 and corr["rho"] == -1
     assert list(cmp.grades.columns[:2]) == ["report", "group"] and set(cmp.grades["group"]) == set(g.index)
+    grades = cmp.validity[cmp.validity["against"] == "grades"].set_index("share")
+    assert grades.loc["raw", "auc"] == 1 and grades.loc["raw", "reports"] == 4
     ungraded = pipeline.compare(records, resamples=50)
     assert ungraded.groups["grade_score"].isna().all() and ungraded.correlation["rho"].isna().all()
+    assert ungraded.validity.empty
 
 
 def test_evidence_per_group_and_outcome():
@@ -166,14 +160,27 @@ def test_dataframe_input_and_matrix():
     pd.testing.assert_frame_equal(a.table, b.table)
     pd.testing.assert_frame_equal(a.groups, b.groups)
     m = a.matrix()
+    # groups from the lowest overall share up
     assert list(m.columns) == ["7", "9"] and list(m.index) == ["Ashby", "Brill", "Crewe", "Dent"]
     assert m.loc["Dent", "7"] == pytest.approx(17 / 20)
 
 
+def test_the_api_takes_the_error_from_the_model_card(tmp_path):
+    import json
+    records, meta = graded_run()
+    (tmp_path / "card.json").write_text(json.dumps({"evaluation": {"sentiment": {"confusion": {
+        "labels": ["strength", "improvement", "neutral"], "matrix": [[90, 5, 5], [20, 75, 5], [20, 5, 75]]}}}}))
+    cmp = pipeline.compare(records, meta, resamples=50, model=tmp_path)
+    assert cmp.corrected and cmp.table["corrected_share"].notna().all()
+    (tmp_path / "card.json").write_text(json.dumps({"evaluation": {"sentiment": {}}}))
+    cmp = pipeline.compare(records, meta, resamples=50, model=tmp_path)
+    assert not cmp.corrected and "no cross-validated confusion matrix" in cmp.correction
+
+
 def test_bad_settings_and_empty_runs():
     with pytest.raises(ValueError, match="resamples"):
-        pipeline.compare([], resamples=0)
+        compare([], resamples=0)
     with pytest.raises(ValueError, match="level"):
-        pipeline.compare([], level=1.5)
-    empty = pipeline.compare([])
+        compare([], level=1.5)
+    empty = compare([])
     assert empty.table.empty and empty.ranking.empty and empty.groups.empty
