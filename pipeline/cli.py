@@ -231,6 +231,19 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_review(args) -> int:
+    from .run.review import review_run
+    fmt = args.format or ("labelstudio" if Path(args.out).suffix.lower() == ".json" else "prodigy")
+    try:
+        res = review_run(args.run, args.out, fmt=fmt, limit=args.limit)
+    except (ValueError, OSError) as exc:
+        return _fail(str(exc))
+    least = "" if res["least_sure"] is None else f", confidence from {res['least_sure']:.2f}"
+    print(f"wrote {res['tasks']} {fmt} tasks ({res['sentences']} sentences, {res['outcomes']} outcomes{least}) of "
+          f"{res['paragraphs_in_run']} paragraphs to {', '.join(res['files'])}", file=sys.stderr)
+    return 0
+
+
 def cmd_model(args) -> int:
     from .model.persist import MODEL_FILE, ModelError, convert_model
     try:
@@ -297,6 +310,15 @@ def cmd_corpus(args) -> int:
         if args.corpus_cmd == "build":
             cat = corpus.build_from_drafts(args.drafts, root)
             print(f"built {len(cat)} reports into {root}")
+            return 0
+        if args.corpus_cmd == "import":
+            from .corpus.importer import import_reviewed
+            res = import_reviewed(args.file, args.tool, args.out, sources=args.sources, kind=args.kind)
+            for s in res["skipped"]:
+                print(f"skipped {s}", file=sys.stderr)
+            print(f"imported {res['paragraphs']} paragraphs ({res['labelled_sentences']} of {res['sentences']} "
+                  f"sentences labelled) from {res['reports']} reports into {args.out}; "
+                  f"check with `esq corpus check {args.out}`", file=sys.stderr)
             return 0
     except corpus.CorpusError as exc:
         return _fail(str(exc))
@@ -398,7 +420,25 @@ def parser() -> argparse.ArgumentParser:
     b = csub.add_parser("build", help="build a corpus folder from marked-up drafts")
     b.add_argument("drafts")
     b.add_argument("folder", nargs="?")
+    im = csub.add_parser("import", help="annotations corrected in Label Studio or Prodigy (tasks of `esq review`) "
+                                        "into a corpus folder")
+    im.add_argument("file", help="the tool's export: Label Studio JSON, or Prodigy db-out JSONL")
+    im.add_argument("--tool", required=True, choices=["labelstudio", "prodigy"])
+    im.add_argument("--out", required=True, help="corpus folder to write or extend")
+    im.add_argument("--sources", help="folder to find the reports in by file name, where they have moved")
+    im.add_argument("--kind", choices=["joint", "provider", "narrative"],
+                    help="the reports' kind in the catalogue (default: provider where outcomes are numbered "
+                         "'Outcome 0N', else joint)")
     c.set_defaults(func=cmd_corpus)
+
+    rv = sub.add_parser("review", help="the paragraphs the model is least sure of, as Label Studio or Prodigy "
+                                       "tasks with its labels pre-filled")
+    rv.add_argument("run", help="a tagged run folder")
+    rv.add_argument("--out", required=True, help="tasks file: .json for Label Studio, .jsonl for Prodigy")
+    rv.add_argument("--format", choices=["labelstudio", "prodigy"],
+                    help="default: labelstudio for a .json file, prodigy otherwise")
+    rv.add_argument("--limit", type=_count(1), default=200, help="paragraphs to export")
+    rv.set_defaults(func=cmd_review)
 
     mo = sub.add_parser("model", help="model directory tools")
     msub = mo.add_subparsers(dest="model_cmd", required=True)
