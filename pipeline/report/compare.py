@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..standards import SENTIMENTS
 from .correct import METHOD, ErrorModel, corrected_table
+from .frameworks import regroup
 from .groups import BUILT_IN, Identity, group_of, identities
 from .summarize import (_records, _with_titles, evidence, grades_table, outcome_order, report_meta,
                         sentence_table, sentiment_counts)
@@ -241,7 +242,8 @@ def _meta_with_sources(meta: dict, records: list[dict]) -> dict:
 
 def compare(records, meta=None, by="authority", resamples: int = 1000, seed: int = 0, level: float = 0.95,
             min_judged: int = 5, evidence_per_kind: int = 3, error: ErrorModel | None = None,
-            error_note: str = "", verdicts: list[dict] | None = None, read_sources: bool = True) -> Comparison:
+            error_note: str = "", verdicts: list[dict] | None = None, read_sources: bool = True,
+            framework: str | None = None) -> Comparison:
     """Compare the reports of a run, grouped by ``by``, outcome by outcome.
 
     ``records`` are tagged records (dicts, or the DataFrame of
@@ -257,6 +259,10 @@ def compare(records, meta=None, by="authority", resamples: int = 1000, seed: int
     load_error_model`), without which the corrected columns are NaN and
     ``error_note`` says why.  ``verdicts``: the regulator's per-outcome
     verdicts (:func:`pipeline.report.validity.read_verdicts`).
+    ``framework``: ``"2014"`` or ``"key-question"`` compares by the
+    fundamental standard or key question each outcome maps to
+    (:func:`pipeline.standards.framework_label`) instead of by outcome; a
+    report's verdicts on the outcomes of one group count as not met if any is.
     ``resamples`` bootstrap draws at confidence ``level`` (seeded by
     ``seed``); ``min_judged`` judged sentences a group needs on an outcome
     to be ranked on it.
@@ -266,6 +272,9 @@ def compare(records, meta=None, by="authority", resamples: int = 1000, seed: int
     if not 0 < level < 1:
         raise ValueError(f"level must be between 0 and 1, not {level}")
     records = _records(records)
+    if framework is not None:  # outcomes regrouped under the later framework before anything is counted
+        records = regroup(records, framework)
+        verdicts = regroup(verdicts, framework) if verdicts else verdicts
     meta = _meta_with_sources(report_meta(meta), records)
     ids = identities({r: meta[r] for r in {rec["report"] for rec in records}}, read_sources=read_sources)
     sentences = sentence_table(records)

@@ -15,7 +15,7 @@ from ..atomic import atomic_write
 from .files import _importable, replacing
 from .labels import outcome_heading, outcome_short, what
 
-__all__ = ["heatmap_figures", "forest_figure", "grades_figure", "figure_svg", "figure_svg_text", "write_figures",
+__all__ = ["heatmap_figures", "forest_figure", "grades_figure", "figure_svg_text", "write_figures",
            "figures_available", "HEATMAP_ROWS", "GRADE_NAMES"]
 
 GRADE_NAMES = {1: "Inadequate", 2: "Adequate / RI", 3: "Good", 4: "Outstanding"}
@@ -149,13 +149,6 @@ def grades_figure(cmp):
     return fig
 
 
-def figure_svg(fig) -> str:
-    """A figure as standalone SVG text (text drawn as paths, so no font is needed; no timestamp)."""
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None})
-    return buf.getvalue()
-
-
 def figure_svg_text(fig) -> str:
     """A figure as SVG whose text stays text (small, and editable for a paper; needs a font to show)."""
     import matplotlib
@@ -166,20 +159,21 @@ def figure_svg_text(fig) -> str:
 
 
 def _save(fig, out: Path, stem: str, png: bool = True) -> list[Path]:
+    # SVG keeps its text as text: a tenth of the size and time of glyph outlines, and editable in a paper.
     written = []
     if png:
         with replacing(out / f"{stem}.png") as tmp:
             fig.savefig(tmp, format="png", dpi=150)
         written.append(out / f"{stem}.png")
-    atomic_write(out / f"{stem}.svg", [figure_svg(fig) if png else figure_svg_text(fig)])
+    atomic_write(out / f"{stem}.svg", [figure_svg_text(fig)])
     _plt().close(fig)
     return written + [out / f"{stem}.svg"]
 
 
 def write_figures(cmp, out: Path) -> dict[str, list[Path]]:
     """Figures: ``heatmap.png``/``.svg`` (``heatmap-2.*`` ... past :data:`HEATMAP_ROWS` groups),
-    ``figures/forest-<outcome>.svg`` per ranked outcome (text kept as text, for editing in a paper; the
-    pages draw their own) and, where groups are graded, ``grades.png``/``.svg``.  Returns
+    ``figures/forest-<outcome>.svg`` per ranked outcome (the pages draw their own) and, where groups are
+    graded, ``grades.png``/``.svg``; every SVG keeps its text as text.  Returns
     ``{"heatmap"|"forest"|"grades": [paths written]}``."""
     written: dict[str, list[Path]] = {"heatmap": [], "forest": [], "grades": []}
     for n, fig in enumerate(heatmap_figures(cmp), 1):

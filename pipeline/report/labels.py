@@ -56,7 +56,7 @@ def outcome_heading(outcome: str) -> str:
 def outcome_short(outcome: str) -> str:
     """``9 Medicines``; ``General`` for general."""
     short = outcome_short_title(outcome)
-    return short if str(outcome) == "general" else f"{outcome} {short}"
+    return short if str(outcome) == "general" else f"{outcome} {short}".rstrip()  # a key question has no short title
 
 
 def report_file(report: str) -> str:

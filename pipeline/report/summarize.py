@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from ..standards import GENERAL, OUTCOME_LABELS, OUTCOMES, SENTIMENTS, outcome_title
+from ..standards import FRAMEWORK_LABELS, GENERAL, OUTCOME_LABELS, OUTCOMES, SENTIMENTS, outcome_title
 
 __all__ = ["GRADE_SCORES", "sentence_table", "outcome_counts", "evidence", "recommendations", "disagreements",
            "grades_table", "report_meta", "outcome_order", "regulation", "Summary", "summarize"]
@@ -23,7 +23,8 @@ __all__ = ["GRADE_SCORES", "sentence_table", "outcome_counts", "evidence", "reco
 #: "Adequate" as the third of four grades in 2012, so both score 2.
 GRADE_SCORES = {"outstanding": 4, "good": 3, "requires improvement": 2, "adequate": 2, "inadequate": 1}
 
-_ORDER = {str(k): i for i, k in enumerate(OUTCOME_LABELS)}
+# outcomes first; the groups of a later framework (records regrouped by pipeline.report.frameworks) after
+_ORDER = {str(k): i for i, k in enumerate((*OUTCOME_LABELS, *FRAMEWORK_LABELS))}
 _SENTIMENT_ORDER = {s: i for i, s in enumerate(SENTIMENTS)}
 
 
@@ -33,8 +34,9 @@ def outcome_order(outcomes: pd.Series) -> pd.Series:
 
 
 def regulation(outcome: str | int):
-    """The regulation an outcome rests on (None for ``general`` and for outcomes without one)."""
-    return None if str(outcome) == GENERAL else OUTCOMES[int(outcome)].regulation
+    """The regulation an outcome rests on (None for ``general``, for outcomes without one and for the
+    groups of a later framework)."""
+    return None if str(outcome) == GENERAL or str(outcome) in FRAMEWORK_LABELS else OUTCOMES[int(outcome)].regulation
 
 
 def _missing(value) -> bool:

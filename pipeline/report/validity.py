@@ -104,7 +104,8 @@ def verdict_validity(shares: pd.DataFrame, verdicts: list[dict], resamples: int 
     and ``corrected_share``.  Returns (figures, pairs): ``figures`` one row per
     share (``raw``, ``corrected``) with ``outcomes`` (verdicts with a share),
     ``not_met``, ``met``, ``reports``, ``auc``, ``lo``, ``hi`` and
-    ``unmatched`` (verdicts on outcomes with no judged sentence, left out);
+    ``unmatched`` (verdicts on outcomes with no judged sentence, left out; verdicts on reports outside
+    ``shares`` are dropped);
     ``pairs`` the verdicts joined to their shares.
     """
     v = pd.DataFrame(verdicts)
@@ -114,6 +115,7 @@ def verdict_validity(shares: pd.DataFrame, verdicts: list[dict], resamples: int 
     # One verdict per report and outcome: a report that states both (a summary table and a judgement)
     # counts once, as not met if either says so.
     v = v.groupby(["report", "outcome"], as_index=False)["not_met"].max()
+    v = v[v["report"].isin(set(shares["report"].astype(str)))]  # verdicts on reports outside the comparison
     pairs = v.merge(shares[["report", "outcome", "improvement_share", "corrected_share", "judged"]],
                     on=["report", "outcome"], how="left")
     rows = []
