@@ -67,13 +67,16 @@ def summarize(tagged: pd.DataFrame | Iterable[dict], evidence_per_kind: int = 3,
 
 def compare(tagged: pd.DataFrame | Iterable[dict], meta=None, by="authority", resamples: int = 1000,
             seed: int = 0, level: float = 0.95, min_judged: int = 5, evidence_per_kind: int = 3,
-            model: Model | str | Path | None = None, verdicts: list[dict] | None = None) -> Comparison:
+            model: Model | str | Path | None = None, verdicts: list[dict] | None = None,
+            framework: str | None = None) -> Comparison:
     """Authorities (or ``by`` provider, location, area, report, a front-matter field, or a ``{report:
     group}`` mapping) compared outcome by outcome: ``.table``, ``.ranking``, ``.groups``, ``.reports``,
     ``.validity``, ``.grades``, ``.correlation``, ``.evidence``, ``.matrix()``, ``.heatmap()``,
     ``.forest(outcome)``.  ``meta`` (e.g. :func:`front_matter`) supplies titles, sources and graded
     judgements; ``model`` (the one that tagged, default the shipped one) its measured error, for the
-    corrected shares; ``verdicts`` the regulator's met / not-met per report and outcome."""
+    corrected shares; ``verdicts`` the regulator's met / not-met per report and outcome.  ``framework="2014"``
+    or ``"key-question"`` compares by the 2014 fundamental standard or CQC key question each outcome maps to
+    (the crosswalk in :mod:`pipeline.standards`) instead of by outcome."""
     from .report.correct import error_model_from_card
     if model is None or isinstance(model, (str, Path)):
         import json
@@ -87,7 +90,8 @@ def compare(tagged: pd.DataFrame | Iterable[dict], meta=None, by="authority", re
         card, card_path = model.card, "the model's card"
     error, why = error_model_from_card(card, str(card_path))
     return _compare(tagged, meta, by=by, resamples=resamples, seed=seed, level=level, min_judged=min_judged,
-                    evidence_per_kind=evidence_per_kind, error=error, error_note=why, verdicts=verdicts)
+                    evidence_per_kind=evidence_per_kind, error=error, error_note=why, verdicts=verdicts,
+                    framework=framework)
 
 
 def front_matter(paths: str | Path | Iterable[str | Path], errors: str = "raise") -> pd.DataFrame:

@@ -103,6 +103,10 @@ def cmd_report(args) -> int:
             return _fail(f"{run_dir}: no tagged paragraphs to report on ({what}; see {manifest_path})", 1)
         error, why = load_error_model(run_dir, args.model_dir)
         verdicts = read_verdicts(run_dir)
+        if args.by_framework:  # every table then groups by 2014 regulation or key question, not by outcome
+            from .report.frameworks import regroup
+            records = regroup(records, args.by_framework)
+            verdicts = regroup(verdicts, args.by_framework) if verdicts else verdicts
         summary = summarize(records, args.evidence, meta=manifest)
         comparison = compare(records, manifest, by=groups if groups is not None else args.group_by,
                              resamples=args.resamples, seed=args.seed, min_judged=args.min_judged,
@@ -374,6 +378,9 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=_count(0), default=0, help="bootstrap seed")
     r.add_argument("--min-judged", type=_count(1), default=5,
                    help="judged sentences a group needs on an outcome to be ranked on it")
+    r.add_argument("--by-framework", choices=["2014", "key-question"],
+                   help="group outcomes by the 2014 fundamental standard (regulations 9-20A) or the CQC key "
+                        "question each maps to, to line 2010-2014 reports up with later ones")
     r.set_defaults(func=cmd_report)
 
     tr = sub.add_parser("train", help="train both classifiers from corpus folders")
