@@ -326,6 +326,8 @@ def compare(records, meta=None, by="authority", resamples: int = 1000, seed: int
     validity, pairs, verdicts_note = [], None, ""
     if verdicts:
         figures, pairs = verdict_validity(report_table, verdicts, resamples, seed, level)
+        pairs = (pairs.assign(_o=outcome_order(pairs["outcome"])).sort_values(["report", "_o"], kind="stable")
+                 .drop(columns="_o").reset_index(drop=True))
         validity.append(figures.assign(against="verdicts"))
     else:
         verdicts_note = "this run holds no verdicts of the regulator" if verdicts is not None else \

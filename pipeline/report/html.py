@@ -37,7 +37,7 @@ p.note{background:#fff6e0;border-left:4px solid #d89b00;padding:.4em .8em}
 table{border-collapse:collapse;margin:.6em 0}th,td{border:1px solid #ddd;padding:3px 7px;vertical-align:top}
 th{background:#f4f4f4;text-align:left;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums}
 a{color:#0b57a4}.muted{color:#5f5f5f}
-.heat-wrap{overflow:auto;max-height:85vh;border:1px solid #ddd;margin:.6em 0}
+.heat-wrap{overflow:auto;max-height:85vh;width:fit-content;max-width:100%;border:1px solid #ddd;margin:.6em 0}
 table.heat{margin:0;font-size:13px}table.heat th.o{position:sticky;top:0;z-index:2;vertical-align:bottom;
  padding:4px 2px;min-width:2.7em}table.heat th.o span{writing-mode:vertical-rl;transform:rotate(180deg);
  white-space:nowrap}table.heat th.g{position:sticky;left:0;z-index:1;background:#fafafa;white-space:nowrap;
@@ -358,9 +358,11 @@ def report_html(summary: Summary, cmp, figures: dict[str, list[str]] | None = No
         ident = cmp.identities.get(report)
         t = totals.get(report, {})
         h.append(f'<tr><td><a href="{links.report(report)}">{_e(ident.title if ident else report)}</a></td>'
-                 f"<td>{_e(ident.kind if ident else '')}</td><td>{_e(ident.provider if ident else '')}</td>"
-                 f"<td>{_e(ident.location if ident else '')}</td><td>{_e(ident.area if ident else '')}</td>"
-                 f"<td>{_e(group_of.get(report, ''))}</td><td class='n'>{t.get('total', 0)}</td>"
+                 f"<td>{_e(text(ident.kind if ident else None))}</td>"
+                 f"<td>{_e(text(ident.provider if ident else None))}</td>"
+                 f"<td>{_e(text(ident.location if ident else None))}</td>"
+                 f"<td>{_e(text(ident.area if ident else None))}</td>"
+                 f"<td>{_e(text(group_of.get(report)))}</td><td class='n'>{t.get('total', 0)}</td>"
                  f"<td class='n' style='background:{share_colour(t.get('raw'))}'>{pct(t.get('raw'))}</td>"
                  f"<td class='n' style='background:{share_colour(t.get('corrected'))}'>{pct(t.get('corrected'))}"
                  "</td></tr>")
@@ -465,8 +467,10 @@ def report_page(summary: Summary, cmp, report: str) -> str:
             h += ["<h2>The regulator's verdicts</h2>", "<table><tr><th>outcome</th><th>verdict</th>"
                   "<th>improvement share</th><th>corrected</th></tr>"]
             h += [f"<tr><td>{_e(outcome_short(r['outcome']))}</td><td>{'not met' if r['not_met'] else 'met'}</td>"
-                  f"<td class='n'>{pct(r['improvement_share'])}</td><td class='n'>{pct(r['corrected_share'])}</td>"
-                  "</tr>" for _, r in mine.iterrows()]
+                  f"<td class='n' style='background:{share_colour(r['improvement_share'])}'>"
+                  f"{pct(r['improvement_share'])}</td><td class='n' style='background:"
+                  f"{share_colour(r['corrected_share'])}'>{pct(r['corrected_share'])}</td></tr>"
+                  for _, r in mine.iterrows()]
             h.append("</table>")
     part = summary.of(report)
     counts = part["counts"]
