@@ -4,7 +4,6 @@ import copy
 import json
 import re
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,8 +13,17 @@ from pipeline.cli import main
 from pipeline.corpus.importer import import_reviewed
 from pipeline.corpus.store import CorpusError
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest import JOINT  # noqa: E402
+def _joint_report() -> str:
+    # the suite's sample joint report, from tests/conftest.py (loaded by path: other conftest modules share its name)
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("esq_tests_root_conftest",
+                                                  Path(__file__).resolve().parents[1] / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.JOINT
+
+
+JOINT = _joint_report()
 
 
 @pytest.fixture(scope="module")
