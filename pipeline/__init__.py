@@ -7,11 +7,14 @@ Public API::
     summary = pipeline.summarize(df)           # counts per report and outcome
     cmp = pipeline.compare(df, pipeline.front_matter(paths))  # authorities compared outcome by outcome
     model = pipeline.load_model()              # the shipped default model
+    v = pipeline.verdicts(paths)               # the regulator's verdicts in provider reports
+    cov = pipeline.coverage(paths)             # where each report's text went; pipeline.left_out: what and why
 """
 
 from ._version import __version__
 
-from .api import Comparison, compare, explain, front_matter, load_model, sentences, summarize, tag  # noqa: E402
+from .api import (Comparison, compare, coverage, explain, front_matter, left_out, load_model, sentences,  # noqa: E402
+                  summarize, tag, verdicts)
 
 __all__ = ["tag", "sentences", "summarize", "compare", "front_matter", "Comparison", "explain", "load_model",
-           "__version__"]
+           "verdicts", "coverage", "left_out", "__version__"]

@@ -11,7 +11,8 @@ from .model.persist import Model, load_model
 from .report.compare import Comparison, compare as _compare
 from .report.summarize import Summary, summarize as _summarize
 
-__all__ = ["tag", "sentences", "summarize", "explain", "load_model", "compare", "front_matter", "Comparison"]
+__all__ = ["tag", "sentences", "summarize", "explain", "load_model", "compare", "front_matter", "Comparison",
+           "verdicts", "coverage", "left_out"]
 
 
 def _paths(paths) -> list[str]:
@@ -76,8 +77,20 @@ def compare(tagged: pd.DataFrame | Iterable[dict], meta=None, by="authority", re
     judgements; ``model`` (the one that tagged, default the shipped one) its measured error, for the
     corrected shares; ``verdicts`` the regulator's met / not-met per report and outcome.  ``framework="2014"``
     or ``"key-question"`` compares by the 2014 fundamental standard or CQC key question each outcome maps to
-    (the crosswalk in :mod:`pipeline.standards`) instead of by outcome."""
+    (the crosswalk in :mod:`pipeline.standards`) instead of by outcome.  ``tagged`` may also be a run
+    folder of ``esq tag``: it is then read from its Parquet parts without loading every paragraph (meta and
+    verdicts default to the run's manifest and verdicts)."""
     from .report.correct import error_model_from_card
+    if isinstance(tagged, (str, Path)) and Path(tagged).is_dir():
+        import json
+        from .report.columnar import read_run
+        from .report.validity import read_verdicts
+        run_dir = Path(tagged)
+        manifest = [json.loads(l) for l in (run_dir / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
+                    if l.strip()]
+        tagged = read_run(run_dir, manifest, evidence_per_kind)
+        meta = manifest if meta is None else meta
+        verdicts = read_verdicts(run_dir) if verdicts is None else verdicts
     if model is None or isinstance(model, (str, Path)):
         import json
         from .model.persist import DEFAULT_MODEL
@@ -102,6 +115,36 @@ def front_matter(paths: str | Path | Iterable[str | Path], errors: str = "raise"
         rows.append({"report": report.id, "source": report.source, "title": report.meta.get("title"),
                      "authority": report.meta.get("authority"), "grades": report.meta.get("grades") or {}})
     return pd.DataFrame(rows, columns=["report", "source", "title", "authority", "grades"])
+
+
+def verdicts(paths: str | Path | Iterable[str | Path], errors: str = "raise") -> pd.DataFrame:
+    """The regulator's verdicts read from provider reports, one row per verdict (the columns of a run's
+    ``verdicts.jsonl``: ``report``, ``path``, ``outcome``, ``verdict``, ``action``, ``impact``, ``source``
+    (``summary-table`` or ``judgement``), ``start``, ``end``, ``text``); no rows for reports of other kinds."""
+    from .segment.records import verdict_records
+    rows = [row for report in _reports(paths, errors) for row in verdict_records(report)]
+    return pd.DataFrame(rows, columns=["report", "path", "outcome", "verdict", "action", "impact", "source", "start",
+                                       "end", "text"])
+
+
+def coverage(paths: str | Path | Iterable[str | Path], errors: str = "raise") -> pd.DataFrame:
+    """Where each report's text went: non-blank characters in ``findings``, ``recommendations``,
+    ``front_matter`` and ``left_out`` (reason → characters), of ``chars``, with the ``warning`` a run
+    would give; ``pipeline.left_out(paths)`` lists the spans left out."""
+    from .segment.coverage import coverage as _coverage, warning
+    rows = []
+    for report in _reports(paths, errors):
+        cov = _coverage(report)
+        rows.append({"report": report.id, "source": report.source, **cov, "warning": warning(cov)})
+    return pd.DataFrame(rows, columns=["report", "source", "chars", "findings", "recommendations", "front_matter",
+                                       "left_out", "warning"])
+
+
+def left_out(paths: str | Path | Iterable[str | Path], errors: str = "raise") -> pd.DataFrame:
+    """Every span left out of the findings, with its reason (the columns of a run's ``skipped.jsonl``)."""
+    from .segment.records import skipped_records
+    rows = [row for report in _reports(paths, errors) for row in skipped_records(report)]
+    return pd.DataFrame(rows, columns=["report", "source", "start", "end", "reason", "detail", "text"])
 
 
 def explain(tagged: pd.DataFrame) -> pd.DataFrame:

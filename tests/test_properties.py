@@ -7,12 +7,19 @@ from hypothesis import strategies as st
 
 from pipeline.corpus.markup import MarkupError, parse_markup
 from pipeline.read.reader import ReadError, Text, read
+from pipeline.segment.boilerplate import REASONS
+from pipeline.segment.coverage import coverage
+from pipeline.segment.layout import lines
 from pipeline.segment.segmenter import segment
 
 # Text shaped like reports: headings, numbers, bullets, tabs, blank lines, odd characters.
 pieces = st.sampled_from(["\n", "\n\n", "\t", " ", "1.", "2.3 ", "- ", "• ", "Outcome 07: Safeguarding", "Recommendations",
                           "Within 3 months", "Next steps", "Date of Inspection\t1 May 2011", ":", ".", "Good", "\r\n",
-                          "General – leadership", "*", "#"])
+                          "General – leadership", "*", "#", "\u00a0", "\u200b", "   ", "Our judgement",
+                          "Reasons for our judgement", "Met this standard", "Action needed", "People should be safe.",
+                          "Compliance actions", "About CQC inspections", "Staffing\tAction needed", "| a | b |",
+                          "Home > Reports", "© CQC 2013", "We use cookies on this site.", "Print this page",
+                          "What people told us and what we found", "What the outcome says"])
 report_text = st.lists(st.one_of(pieces, st.text(min_size=0, max_size=40)), max_size=60).map("".join)
 
 
@@ -24,6 +31,26 @@ def test_segment_never_crashes_and_offsets_slice(text):
         assert 0 <= p.start < p.end <= len(text)
         assert text[p.start:p.end] == p.text
         assert p.kind in ("finding", "recommendation")
+    assert_every_line_placed_once(report)
+
+
+def assert_every_line_placed_once(report):
+    """Each non-blank line lies in exactly one span: a paragraph, the front matter, or one left out with a reason."""
+    text = report.text
+    spans = ([(p.start, p.end) for p in report.paragraphs] + [(f.start, f.end) for f in report.front_matter]
+             + [(s.start, s.end) for s in report.skipped if s.end > s.start])
+    for s in report.skipped:
+        assert s.reason in REASONS
+        assert s.text == (text[s.start:s.end] if s.end > s.start else s.text)
+    for start, end in spans:
+        assert 0 <= start < end <= len(text) and text[start:end].strip()
+    for line in lines(text):
+        holders = [sp for sp in spans if sp[0] < line.end and sp[1] > line.start]
+        assert len(holders) == 1, (text[line.start:line.end], holders)
+    cov = coverage(report)
+    assert "unaccounted" not in cov["left_out"]
+    assert cov["findings"] + cov["recommendations"] + cov["front_matter"] + sum(cov["left_out"].values()) \
+        == cov["chars"]
 
 
 @settings(max_examples=100, deadline=None)

@@ -82,7 +82,7 @@ _CHROME_ROLES = {"navigation": "navigation", "search": "navigation", "menu": "na
                  "banner": "page-furniture", "contentinfo": "page-furniture", "complementary": "navigation"}
 _CHROME_CLASS = [(re.compile(r"cookie|consent|gdpr", re.I), "boilerplate:web"),
                  (re.compile(r"breadcrumb|(?:^|[-_ ])nav(?:bar|igation)?(?:$|[-_ ])|menu|skip-?link|share|social"
-                             r"|print-?(?:link|page)|sidebar|pagination", re.I), "navigation"),
+                             r"|print-?(?:link|page)|sidebar|pagination|related", re.I), "navigation"),
                  (re.compile(r"(?:^|[-_ ])(?:site-?)?(?:header|footer|masthead|banner)(?:$|[-_ ])", re.I),
                   "page-furniture")]
 _CONTENT = {"article", "main"}

@@ -49,6 +49,7 @@ _PAGE_NUMBER = re.compile(r"^(?:page\s*)?[-–—(\[]?\s*(?:\d{1,4}|(?=[ivxlc])c
 _EDGE_NUMBER = re.compile(r"^(\d{1,4})\s+(?![.)])|\s(\d{1,4})$")
 _STARTS_ITEM = re.compile(r"^(?:[•▪◦‣·●■\-–*]\s|\d{1,2}(?:\.\d{1,3})+\.?\s|\(?(?:[a-z]|[ivx]{1,4}|\d{1,2})[.)]\s)")
 _SENTENCE_END = re.compile(r"[.!?:;][\"'’”)]*$")
+_NUMBER_START = re.compile(r"^\d{1,3}(?:\.\d{1,3})*\.?\s")
 _HYPHENATED = re.compile(r"[a-zà-ÿ][-\u2010\u00ad]$")
 
 
@@ -233,8 +234,11 @@ def assemble(pages: list[list[Line]], removed: list[tuple[int, str]] | None = No
     words = _Words.of([l.text for page in pages for l in page])
 
     def new_paragraph(a: Line, b: Line) -> bool:
-        if _STARTS_ITEM.match(b.text) or len(a.text) < full or "\t" in a.text or "\t" in b.text:
-            return True  # a table's rows stay lines of their own
+        if len(a.text) < full or "\t" in a.text or "\t" in b.text:
+            return True  # a short line ends its paragraph; a table's rows stay lines of their own
+        if _STARTS_ITEM.match(b.text) and not (
+                _NUMBER_START.match(b.text) and not _SENTENCE_END.search(a.text) and same_size(a, b)):
+            return True  # a bullet or numbered paragraph; but "24.5 per cent" wrapped to a line's start is not
         if pitch is not None and None not in (a.y, b.y):
             gap = a.y - b.y
             if gap < -1 or gap > pitch * 1.15 + 1:  # a new column, or space between paragraphs
@@ -246,17 +250,27 @@ def assemble(pages: list[list[Line]], removed: list[tuple[int, str]] | None = No
                 return True  # a first-line indent
         return False
 
+    def same_size(a: Line, b: Line) -> bool:
+        return not (a.size and b.size and abs(a.size - b.size) > 0.15 * max(a.size, b.size))
+
     def continues(a: Line, b: Line) -> bool:
         """Does the first line of a page carry on the last paragraph of the page before?"""
-        if _STARTS_ITEM.match(b.text) or _SENTENCE_END.search(a.text) or "\t" in a.text + b.text:
+        if "\t" in a.text + b.text or a.text.endswith(":"):
+            return False
+        if _STARTS_ITEM.match(b.text) and not (_NUMBER_START.match(b.text) and not _SENTENCE_END.search(a.text)):
             return False
         if a.size and b.size and (abs(a.size - b.size) > 0.15 * max(a.size, b.size)
                                   or max(a.size, b.size) > 1.1 * body):
             return False  # a heading is a paragraph of its own
-        if b.text[:1].islower():
+        if b.text[:1].islower() and not _SENTENCE_END.search(a.text):
             return True
+        if len(a.text) < full:
+            return False  # a short line ended its paragraph
+        if _SENTENCE_END.search(a.text):
+            # A full line may end a sentence and the paragraph go on; a heading on the new page does not.
+            return len(b.text) >= full or bool(_SENTENCE_END.search(b.text))
         # a full line that stops mid-sentence: after a word or a comma, not a number
-        return len(a.text) >= full and (a.text[-1].isalpha() or a.text[-1] in ",-\u2013\u00ad(")
+        return a.text[-1].isalpha() or a.text[-1] in ",-\u2013\u00ad("
 
     parts: list[str] = []  # paragraphs; the last one may still grow
     starts: list[int | None] = []

@@ -52,6 +52,7 @@ _FUNCTION_WORDS = frozenset(
     "her them so if when where while".split())
 _SENTENCE_END = re.compile(r"[.!?][\"'’”)\]]*$")
 _MARKER_ONLY = re.compile(r"^\s*(?:[-*•▪◦‣·●■–]|\(?[a-z]\)|\(?[ivx]{1,4}\)|\d{1,3}(?:\.\d{1,3})*[.)]?)\s*$")
+_OUTCOME_HEADING = re.compile(r"^(?:\d+\.?\s*)?(?:outcome\s*\d|general\b)", re.IGNORECASE)
 _MD_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?$")
 
 
@@ -189,6 +190,9 @@ class Unit:
 _ITEM = re.compile(r"^(?:[-*•▪◦‣·●■–]\s|\(?[a-z]\)\s|\(?[ivx]{1,4}\)\s|\d{1,3}(?:\.\d{1,3})*[.)]?\s)")
 # Lines longer than this were not wrapped by a text editor or e-mail program.
 _MAX_WRAP = 100
+# A wrapped line stops short of the width by less than a long word.
+_WORD = 15
+_BULLET_MARK = re.compile(r"^[-*•▪◦‣·●■–]\s")
 
 
 def _wrap_width(ls: list[Line]) -> int | None:
@@ -200,9 +204,10 @@ def _wrap_width(ls: list[Line]) -> int | None:
     width = prose[int(0.9 * (len(prose) - 1))]
     if width > _MAX_WRAP:
         return None
-    # Wrapped text: most prose lines run close to the width.  A list of short paragraphs does not.
-    near = sum(1 for n in prose if n >= 0.6 * width)
-    return width if near >= 0.6 * len(prose) else None
+    # Wrapped text: most prose lines run close to the width (short of it by less than a long word);
+    # a list of short paragraphs does not.
+    near = sum(1 for n in prose if n >= width - _WORD)
+    return width if near >= 0.5 * len(prose) else None
 
 
 def paragraphs(ls: list[Line]) -> list[Unit]:
@@ -220,13 +225,19 @@ def paragraphs(ls: list[Line]) -> list[Unit]:
 def _continues(a: Line, b: Line, width: int) -> bool:
     if b.blank_before or a.cells is not None or b.cells is not None or _ITEM.match(b.norm):
         return False
-    if len(a.norm) < 0.6 * width:
+    if len(a.norm) < width - _WORD:
         return False  # a short line ends its paragraph (or is a heading)
     return not _SENTENCE_END.search(a.norm) or b.norm[:1].islower()
 
 
-def _short_cells(cells: tuple[str, ...]) -> bool:
-    return all(len(c.split()) <= 12 for c in cells)
+def _clean_row(line: Line) -> bool:
+    """A row of short cells that is neither a heading naming an outcome nor a list item's sentence."""
+    cells = line.cells
+    if len(cells) < 2 or not all(len(c.split()) <= 12 for c in cells) or _OUTCOME_HEADING.match(line.norm):
+        return False
+    if _BULLET_MARK.match(line.norm):
+        return False  # a list item: "- care homes: 211 referrals (38%);"
+    return not (_ITEM.match(line.norm) and _SENTENCE_END.search(line.norm))
 
 
 def tables(units: list[Unit]) -> None:
@@ -235,17 +246,25 @@ def tables(units: list[Unit]) -> None:
     A table is a run of rows (blank lines between them do not matter: the
     same table may be typed either way) holding at least two rows of short
     cells, or a single row of short cells that does not end as a sentence
-    ends ("Management of medicines<TAB>Action needed").
+    ends ("Management of medicines<TAB>Action needed").  A heading that names
+    an outcome ("Outcome 7<TAB>Safeguarding") is not a row.
     """
     run: list[Unit] = []
 
     def close():
         rows = [u for u in run if len(u.lines) == 1 and u.first.cells is not None]
-        clean = [u for u in rows if _short_cells(u.first.cells) and (len(u.first.cells) > 1 or u.first.norm)]
-        multi = [u for u in clean if len([c for c in u.first.cells if c]) >= 2 or len(u.first.cells) >= 2]
-        if len(multi) >= 2 or (len(multi) == 1 and not _SENTENCE_END.search(multi[0].norm)):
+        clean = [u for u in rows if _clean_row(u.first)]
+        if len(clean) >= 2:
+            # A table may hold one long cell ("Overview of the service<TAB>Marlpit House is ..."), but a row
+            # whose first cell runs on, or that opens as a paragraph does, is a sentence with a stray tab in it.
             for u in rows:
-                u.table = True
+                u.table = u in clean or (len(u.first.cells[0].split()) <= 8 and not _ITEM.match(u.first.norm))
+        elif len(clean) == 1:
+            cells = [c for c in clean[0].first.cells if c]
+            # One row alone: a label and its value ("Management of medicines<TAB>Action needed"), or three
+            # columns or more; two long halves are a sentence or a heading with a tab inside.
+            clean[0].table = (not _SENTENCE_END.search(clean[0].first.norm)
+                              and (len(cells) >= 3 or len(cells[-1].split()) <= 4 or cells[0].endswith(":")))
         run.clear()
 
     for u in units:

@@ -131,11 +131,16 @@ def report_id(source: str, sha256: str) -> str:
     return f"{Path(source).stem}-{sha256[:8]}"
 
 
+def _bare(norm: str) -> str:
+    """A line without Markdown's heading marks and emphasis."""
+    return re.sub(r"^#{1,6}\s+", "", norm).strip("*#_ ").strip()
+
+
 def _heading_text(u: Unit) -> str | None:
     """The heading a paragraph is, or None where it is not one."""
     if len(u.lines) != 1 or u.table:
         return None
-    line = u.norm.strip("*#_ ").strip()
+    line = _bare(u.norm)
     if not line:
         return None
     if _OUTCOME_LINE.match(line) and len(line) < 300 and not line.endswith("."):
@@ -148,7 +153,7 @@ def _heading_text(u: Unit) -> str | None:
         return line  # the provider template's back matter asks questions: "What is a review of compliance?"
     if line[-1] in ".;,:?!" and not re.match(r"^\d+\.$", line):
         return None
-    if _BULLET.match(u.norm) and not _TOP_NUMBERED.match(line):
+    if _BULLET.match(line) and not _TOP_NUMBERED.match(line):
         return None
     return line if (line[0].isupper() or line[0].isdigit()) else None
 
@@ -242,19 +247,19 @@ class _Segmenter:
         self._apply_hints()
 
     def _place(self, u: Unit) -> None:
-        norm = u.norm
+        bare = _bare(u.norm)  # Markdown's "## " and emphasis off
         single = len(u.lines) == 1
-        kind = bp.web_kind(norm) if single else None
+        kind = bp.web_kind(bare) if single else None
         if kind:
             return self._skip(u, kind)
-        if u.table:
-            return self._table(u)
-        if self.provider and single and status(norm) is not None:
-            return self._status(u, status(norm))
+        if u.table and not (self.provider and single and bp.section_heading(bare)):
+            return self._table(u)  # (a template's section heading with a tab inside is still a heading)
+        if self.provider and single and status(bare) is not None:
+            return self._status(u, status(bare))
         heading = _heading_text(u)
-        timescale = single and bool(_TIMESCALE.match(norm)) and len(norm) < 80
-        if heading is not None or timescale or (self.provider and single and bp.section_heading(norm)):
-            return self._heading(u, heading or norm.strip("*#_ ").strip(), timescale)
+        timescale = single and bool(_TIMESCALE.match(bare)) and len(bare) < 80
+        if heading is not None or timescale or (self.provider and single and bp.section_heading(bare)):
+            return self._heading(u, heading or bare, timescale)
         return self._prose(u)
 
     def _table(self, u: Unit) -> None:
@@ -388,7 +393,9 @@ class _Segmenter:
             if self.expect_pending and bp.expectation(norm):
                 return self._skip(u, "boilerplate:expectation", outcome=self.section_outcome)
         number = None
-        first = norm
+        mark = re.match(r"#{1,6}\s+", norm)  # a Markdown heading mark before a paragraph
+        lead = mark.end() if mark else 0
+        first = norm[lead:]
         m = _NUMBERED.match(first)
         bullet = _BULLET.match(first)
         is_bullet = bool(bullet) and not m
@@ -410,11 +417,11 @@ class _Segmenter:
             self.timescale = _TIMESCALE.match(first).group(1).strip()
         if m:
             number = m.group(1)
-            start = u.offset(m.end())
+            start = u.offset(lead + m.end())
         elif bullet:
-            start = u.offset(bullet.end())
+            start = u.offset(lead + bullet.end())
         else:
-            start = u.start
+            start = u.offset(lead)
         start, end = _trim(self.src, start, u.end)
         body = self.src[start:end]
         if not body.strip():

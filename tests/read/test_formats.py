@@ -86,6 +86,25 @@ def test_pdf_text_layer_without_page_furniture(report_pdf):
     assert "felt safe and well supported. Care plans" in t.text
 
 
+def test_pdf_page_furniture_is_recorded_where_it_was_removed(report_pdf):
+    t = read(report_pdf)
+    furniture = [(r.offset, r.text) for r in t.removed]
+    assert all(r.reason == "page-furniture" for r in t.removed)
+    assert (t.pages[1], "Page 2 of 3") in furniture and (0, "Fernhollow Hospital - Inspection report") in furniture
+    assert len(furniture) == 6  # a running head and a page number on each of three pages
+    report = segment(t)
+    removed = [s for s in report.skipped if s.detail.get("removed")]
+    assert len(removed) == 6 and all(s.start == s.end and s.reason == "page-furniture" for s in removed)
+
+
+def test_pdf_a_number_wrapped_to_a_line_start_does_not_start_a_paragraph(tmp_path):
+    lines = [(72, 760, 11, "The proportion of children living in low-income households in the borough is"),
+             (72, 746, 11, "24.5 per cent, above the national average, and it has risen each year since 2010."),
+             (72, 720, 11, "2.1 Health visitors see every family within ten days of a birth.")]
+    t = read(tmp_path / "p.pdf") if (tmp_path / "p.pdf").write_bytes(make_pdf([lines])) else None
+    assert "is 24.5 per cent, above" in t.text and "\n\n2.1 Health visitors" in t.text
+
+
 def test_pdf_paragraph_broken_across_pages_is_joined_and_mapped_to_its_pages(report_pdf):
     t = read(report_pdf)
     assert "night shifts in the previous month, and the manager agreed" in t.text
@@ -202,6 +221,63 @@ However, two <b>MAR</b> charts had gaps &amp; errors.</p><div>We looked at six c
                     "Outcome 9: Management of medicines\n\nMedicines were stored safely. However, two MAR charts had "
                     "gaps & errors.\n\nWe looked at six charts\non the ward.\n\n- Review the recording of medicines.\n"
                     "- Train all staff.\n")
+
+
+SAVED_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Inspection report</title></head><body>
+<a class="skip-link" href="#main">Skip to main content</a>
+<header class="site-header"><p>Care Quality Commission</p><p>The independent regulator of health and social care</p></header>
+<div id="cookie-banner"><p>We use cookies to make this website work. <button>Accept cookies</button></p></div>
+<nav aria-label="Main"><ul><li><a href="/">Home</a></li><li><a href="/find">Find a service</a></li></ul></nav>
+<ol class="breadcrumbs"><li>Home</li><li>Care homes</li><li>Fernhollow House</li></ol>
+<main><article><header><h1>Fernhollow House: inspection report</h1></header>
+<p><a href="#" class="print-link">Print this page</a></p>
+<h2>Outcome 9: Management of medicines</h2>
+<p>Medicines were stored in a locked room and the keys were held by the nurse in charge.</p>
+<p>Two of the eight records we read had gaps that nobody could explain.</p>
+<aside class="related"><h3>Related reports</h3><ul><li>Fernhollow Lodge</li></ul></aside>
+</article></main>
+<footer><ul><li>Contact us</li><li>Accessibility</li></ul><p>&copy; Care Quality Commission 2013</p></footer>
+</body></html>"""
+
+
+def test_html_page_saved_from_a_browser_keeps_the_report_and_says_what_it_removed(tmp_path):
+    page = tmp_path / "saved.html"
+    page.write_text(SAVED_PAGE, encoding="utf-8")
+    t = read(page)
+    for chrome in ("Find a service", "Care homes", "Accept cookies", "Accessibility", "Related reports",
+                   "independent regulator"):
+        assert chrome not in t.text
+    assert t.text.startswith("Fernhollow House: inspection report")  # an article's own header is kept
+    reasons = {r.reason for r in t.removed}
+    assert reasons == {"navigation", "page-furniture", "boilerplate:web"}
+    assert next(r for r in t.removed if "cookies" in r.text).reason == "boilerplate:web"
+    assert all(0 <= r.offset <= len(t.text) for r in t.removed)
+    report = segment(t)
+    assert [p.text[:10] for p in report.paragraphs] == ["Medicines ", "Two of the"]
+    assert all(p.heading_outcome == 9 for p in report.paragraphs)
+    # what the reader removed is in the report's left-out spans, each with its reason
+    removed = {(s.reason, s.text.split("\n")[0]) for s in report.skipped if s.detail.get("removed")}
+    assert {("navigation", "Skip to main content"), ("navigation", "Print this page"), ("navigation", "Home"),
+            ("boilerplate:web", "We use cookies to make this website work. Accept cookies"),
+            ("page-furniture", "Contact us")} <= removed
+
+
+def test_a_web_page_saved_as_text_leaves_out_its_chrome_by_what_it_says():
+    text = ("Skip to main content\n\nHome > Care homes > Fernhollow House\n\nPrint this page\n\n"
+            "Fernhollow House: inspection report\n\nOutcome 9: Management of medicines\n\n"
+            "Medicines were stored in a locked room and the keys were held by the nurse in charge.\n\n"
+            "This website uses cookies to improve your experience. Accept all cookies\n\n"
+            "\u00a9 Care Quality Commission 2013. All rights reserved.\n")
+    report = segment(Text(text, "saved.txt", "0" * 64, "utf-8"))
+    assert [p.text[:9] for p in report.paragraphs] == ["Medicines"]
+    # neighbouring lines left out for one reason make one span
+    assert [(s.reason, s.text.count("\n\n") + 1) for s in report.skipped] == [
+        ("navigation", 3), ("heading", 1), ("boilerplate:web", 2)]
+
+
+def test_docx_headers_and_footers_are_recorded_as_page_furniture(tmp_path):
+    t = read(make_docx(tmp_path / "r.docx"))
+    assert [(r.offset, r.reason, r.text) for r in t.removed] == [(0, "page-furniture", "Running header on every page")]
 
 
 def test_html_charset(tmp_path):

@@ -53,12 +53,16 @@ def test_seed_report(seed_path):
 
 
 def test_segmenter_finds_the_corpus_paragraphs():
-    """On the corpus's 61 reports of three kinds, the segmenter recovers the annotated paragraphs
-    exactly (same offsets) and reads every outcome heading as the annotators did."""
+    """On the corpus's reports of three kinds, the segmenter recovers the annotated paragraphs exactly (same
+    offsets), reads every outcome heading as the annotators did, and leaves out as boilerplate only the
+    provider template's compliance-action bullets, which older rounds of the corpus annotated as
+    recommendations (they restate the verdict; see README, "Layouts esq reads")."""
     from pipeline import corpus
     gold_n = found = headed = agree = same_kind = 0
+    left_out = []
     for r in corpus.load():
-        got = {(p.start, p.end): p for p in segment(read(r.path)).paragraphs}
+        report = segment(read(r.path))
+        got = {(p.start, p.end): p for p in report.paragraphs}
         for p in r.paragraphs:
             gold_n += 1
             seg = got.get((p.start, p.end))
@@ -68,9 +72,12 @@ def test_segmenter_finds_the_corpus_paragraphs():
                 if seg.heading_outcome is not None:
                     headed += 1
                     agree += seg.heading_outcome == p.outcome
-    assert found / gold_n >= 0.93
-    assert same_kind / found >= 0.98  # findings vs recommendations
-    assert headed > 1000 and agree == headed
+            left_out += [s.reason for s in report.skipped
+                         if s.start <= p.start < s.end and s.reason.startswith("boilerplate:")]
+    assert found / gold_n >= 0.97
+    assert same_kind / found >= 0.99  # findings vs recommendations
+    assert headed > 3000 and agree == headed
+    assert set(left_out) == {"boilerplate:action-plan"} and len(left_out) < 0.025 * gold_n
 
 
 def test_authority_from_the_front_matter():
