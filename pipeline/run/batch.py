@@ -1,9 +1,12 @@
 """A run folder: inputs, manifest, jobs, resumption, atomic writes.
 
 ``DIR/parts/<report>.jsonl`` holds each tagged report, ``DIR/manifest.jsonl``
-one line per input (path, size, sha256, status, message, seconds, model),
-``DIR/run.json`` the model's id and library versions, and
-``DIR/paragraphs.jsonl`` every tagged paragraph in input order.
+one line per input (path, size, sha256, status, message, seconds, model,
+and ``coverage``: where its text went, with a ``warning`` when an unusually
+high share was left out), ``DIR/run.json`` the model's id and library
+versions, ``DIR/paragraphs.jsonl`` every tagged paragraph in input order,
+``DIR/skipped.jsonl`` every span left out of the findings with its reason,
+and ``DIR/verdicts.jsonl`` the regulator's verdicts read from provider reports.
 
 Nothing is lost to an interruption: every file is written to a temporary
 name and renamed into place, and the manifest is rewritten after each input,
@@ -32,6 +35,8 @@ from ..atomic import atomic_write
 from ..model.persist import Model, library_versions, load_model
 from .progress import Progress
 from ..read.reader import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, ReadError, read
+from ..segment.coverage import coverage, warning as coverage_warning
+from ..segment.records import skipped_records, verdict_records
 from ..segment.segmenter import segment
 from .tagging import tag_report
 from .workers import in_processes
@@ -61,6 +66,8 @@ class Entry:
     title: str | None = None
     authority: str | None = None
     grades: dict | None = None
+    coverage: dict | None = None
+    warning: str | None = None
 
 
 def read_jsonl(path: Path) -> Iterator[dict]:
@@ -156,12 +163,13 @@ def _init_worker(model_dir: str | None, spacy_model: str | None, trust_pickle: b
     _WORKER["nlp"] = build_nlp(spacy_model)
 
 
-def _tag_one(task) -> tuple[dict, list[dict]]:
+def _tag_one(task) -> tuple[dict, list[dict], dict]:
     path, size, sha, max_bytes, explain = task
     model, nlp = _WORKER["model"], _WORKER["nlp"]
     t0 = time.perf_counter()
     entry = Entry(path, size, sha, "ok", "", model=model.id, explain=explain)
     records: list[dict] = []
+    sidecar: dict = {}
     try:
         text = read(path, max_bytes=max_bytes)
         entry.sha256 = text.sha256  # the content actually tagged, should the file have changed since
@@ -170,6 +178,9 @@ def _tag_one(task) -> tuple[dict, list[dict]]:
         entry.title = report.meta.get("title")
         entry.authority = report.meta.get("authority")
         entry.grades = report.meta.get("grades") or None
+        entry.coverage = coverage(report)
+        entry.warning = coverage_warning(entry.coverage)
+        sidecar = {"skipped": skipped_records(report), "verdicts": verdict_records(report)}
         if not report.paragraphs:
             entry.status, entry.message = "no paragraphs", f"{path}: no finding paragraphs found"
         else:
@@ -182,13 +193,21 @@ def _tag_one(task) -> tuple[dict, list[dict]]:
         entry.status, entry.message = "error", f"{path}: {type(exc).__name__}: {exc}"
     entry.message = _one_line(entry.message)
     entry.seconds = round(time.perf_counter() - t0, 4)
-    return asdict(entry), records
+    return asdict(entry), records, sidecar
 
 
-def _died(task, model_id: str) -> tuple[dict, list[dict]]:
+def _died(task, model_id: str) -> tuple[dict, list[dict], dict]:
     path, size, sha, _, explain = task
     return asdict(Entry(path, size, sha, "error", f"{path}: the worker process died while tagging it "
-                        "(out of memory, or a crash in a library)", model=model_id, explain=explain)), []
+                        "(out of memory, or a crash in a library)", model=model_id, explain=explain)), [], {}
+
+
+# Inputs whose left-out text is kept: tagged, or read but holding no finding (the case where it matters most).
+_ACCOUNTED = ("ok", "no paragraphs")
+
+
+def _sidecar(out: Path, report: str, kind: str) -> Path:
+    return out / "parts" / f"{report}.{kind}.jsonl"
 
 
 @contextmanager
@@ -248,7 +267,9 @@ def _run(paths: list[str], out: Path, model: Model, model_dir, jobs: int, explai
         # Copies are matched again on every run (it costs nothing), in case their original changed.
         if (prev and prev.get("status") == "ok" and sha is not None and prev.get("sha256") == sha
                 and prev.get("model") == model.id and prev.get("explain", 0) == explain
-                and not prev.get("duplicate_of") and (out / "parts" / f"{prev.get('report')}.jsonl").exists()):
+                and not prev.get("duplicate_of") and (out / "parts" / f"{prev.get('report')}.jsonl").exists()
+                and prev.get("coverage") is not None
+                and all(_sidecar(out, prev.get("report"), k).exists() for k in ("skipped", "verdicts"))):
             entries[p] = prev
             by_sha.setdefault(sha, p)
         else:
@@ -292,7 +313,11 @@ def _run(paths: list[str], out: Path, model: Model, model_dir, jobs: int, explai
     if progress is not None:
         progress.start(len(todo), already_done=len(paths) - len(todo))
     try:
-        for entry, records in results:
+        for entry, records, sidecar in results:
+            if entry["status"] in _ACCOUNTED:
+                for kind in ("skipped", "verdicts"):
+                    atomic_write(_sidecar(out, entry["report"], kind),
+                                 (json.dumps(r, ensure_ascii=False) + "\n" for r in sidecar.get(kind, [])))
             if entry["status"] == "ok":
                 atomic_write(out / "parts" / f"{entry['report']}.jsonl",
                              (json.dumps(r, ensure_ascii=False) + "\n" for r in records))
@@ -300,6 +325,8 @@ def _run(paths: list[str], out: Path, model: Model, model_dir, jobs: int, explai
             write_manifest(entry, force=False)
             if progress is not None:
                 progress.update(entry)
+                if entry.get("warning"):
+                    progress.line(f"warning: {entry['path']}: {entry['warning']}")
     except BaseException:
         write_manifest()  # keep what is done (Ctrl-C, a kill with SIGTERM)
         if progress is not None:
@@ -316,7 +343,7 @@ def _run(paths: list[str], out: Path, model: Model, model_dir, jobs: int, explai
         entries[p] = asdict(Entry(p, size, sha, status, message, report=src.get("report"),
                                   paragraphs=src.get("paragraphs", 0), model=model.id, explain=explain,
                                   duplicate_of=first, title=src.get("title"), authority=src.get("authority"),
-                                  grades=src.get("grades")))
+                                  grades=src.get("grades"), coverage=src.get("coverage"), warning=src.get("warning")))
         lines[p] = json.dumps(entries[p], ensure_ascii=False) + "\n"
         if progress is not None:
             progress.update(entries[p])
@@ -331,6 +358,17 @@ def _run(paths: list[str], out: Path, model: Model, model_dir, jobs: int, explai
                 with open(out / "parts" / f"{e['report']}.jsonl", encoding="utf-8") as fh:
                     yield from fh
     atomic_write(out / "paragraphs.jsonl", all_records())
+
+    def all_sidecars(kind: str):
+        for p in paths:
+            e = entries.get(p)
+            if e and e["status"] in _ACCOUNTED and not e.get("duplicate_of") and e.get("report"):
+                part = _sidecar(out, e["report"], kind)
+                if part.exists():
+                    with open(part, encoding="utf-8") as fh:
+                        yield from fh
+    atomic_write(out / "skipped.jsonl", all_sidecars("skipped"))
+    atomic_write(out / "verdicts.jsonl", all_sidecars("verdicts"))
     counts: dict[str, int] = {}
     for e in entries.values():
         counts[e["status"]] = counts.get(e["status"], 0) + 1

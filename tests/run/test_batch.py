@@ -15,6 +15,7 @@ from pipeline.run.batch import expand_inputs, run
 from pipeline.cli import main
 from pipeline.run.progress import Progress
 from pipeline.read.reader import STATUSES
+from pipeline.segment.boilerplate import REASONS
 from pipeline.run.workers import in_processes
 from test_formats import make_docx, make_pdf, make_report_pdf
 
@@ -231,6 +232,102 @@ def test_cli_progress_lines_and_quiet(tmp_path, capsys):
     assert f"[1/1] {report}: ok (6 paragraphs)" in err and "tagged 1 of 1 inputs" in err
     assert main(["tag", str(report), "--out", str(tmp_path / "b"), "--jobs", "1", "--quiet"]) == 0
     assert capsys.readouterr().err == ""
+
+
+PROVIDER = """Inspection Report
+
+Fenmoor House
+4 Mill Lane, Stannerby, SY4 2QT
+
+Date of Inspection:\t4 March 2013
+
+We inspected the following standards as part of a routine inspection. This is what we found:
+
+Management of medicines\tAction needed
+Staffing\tMet this standard
+
+What people told us and what we found
+
+People told us the staff were kind and that they felt safe living at Fenmoor House.
+
+Outcome 09: Management of medicines
+
+People should have the medicines they need, when they need them, and in a safe way.
+
+Our judgement
+
+The provider was not meeting this standard. We judged that this had a minor impact on people.
+
+Reasons for our judgement
+
+Three of the medicine records we read had gaps that nobody could explain to us.
+
+Outcome 13: Staffing
+
+People should be cared for by enough staff to meet their needs.
+
+Our judgement
+
+The provider was meeting this standard. There were enough staff on every shift we checked.
+
+Reasons for our judgement
+
+Rotas for the last four weeks showed four care workers on each day shift.
+
+About CQC inspections
+
+We are the regulator of health and social care in England.
+"""
+
+
+def test_run_folder_keeps_what_was_left_out_the_verdicts_and_each_input_coverage(tmp_path, capsys):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    (inp / "provider.txt").write_text(PROVIDER, encoding="utf-8")
+    (inp / "numbered.txt").write_text(report_text(4), encoding="utf-8")
+    # one finding, then a long table: most of the text is left out, which earns a warning
+    rows = "\n".join(f"Ward {k}\t{k + 10} beds\t{k % 3 + 1} nurses\t{k % 4 + 2} care assistants" for k in range(40))
+    (inp / "mostly_table.txt").write_text(f"Staffing\n\n{SENTENCES[6]} {SENTENCES[5]}\n\n{rows}\n",
+                                          encoding="utf-8")
+    (inp / "labels.txt").write_text("Title\n\nJust a label\n", encoding="utf-8")
+    out = tmp_path / "run"
+    assert main(["tag", str(inp), "--out", str(out), "--jobs", "1"]) == 1  # labels.txt: no paragraphs
+    err = capsys.readouterr().err
+    entries = {Path(e["path"]).name: e for e in manifest(out)}
+    for name, e in entries.items():
+        cov = e["coverage"]
+        assert cov["chars"] == (cov["findings"] + cov["recommendations"] + cov["front_matter"]
+                                + sum(cov["left_out"].values())), name
+    assert entries["labels.txt"]["status"] == "no paragraphs" and entries["labels.txt"]["coverage"]["chars"] > 0
+    assert entries["mostly_table.txt"]["warning"] and entries["provider.txt"]["warning"] is None
+    assert entries["mostly_table.txt"]["coverage"]["left_out"]["table"] > 0
+    assert f"warning: {inp / 'mostly_table.txt'}: " in err and "left out" in err
+
+    skipped = [json.loads(l) for l in (out / "skipped.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {r["reason"] for r in skipped} <= set(REASONS)
+    assert {Path(r["source"]).name for r in skipped} == {"provider.txt", "numbered.txt", "mostly_table.txt"}
+    for r in skipped:
+        assert set(r) == {"report", "source", "start", "end", "reason", "detail", "text"} and len(r["text"]) <= 200
+        assert Path(r["source"]).read_text(encoding="utf-8")[r["start"]:r["end"]].startswith(r["text"])
+    reasons = {r["reason"] for r in skipped if r["source"].endswith("provider.txt")}
+    assert {"boilerplate:expectation", "boilerplate:back-matter", "heading"} <= reasons
+
+    verdicts = [json.loads(l) for l in (out / "verdicts.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(v["outcome"], v["verdict"], v["action"], v["impact"], v["source"]) for v in verdicts] == [
+        (9, "not_met", "compliance", None, "summary-table"), (13, "met", None, None, "summary-table"),
+        (9, "not_met", None, "minor", "judgement"), (13, "met", None, None, "judgement")]
+    assert all(v["path"].endswith("provider.txt") and v["report"] == entries["provider.txt"]["report"]
+               for v in verdicts)
+    # paragraphs.jsonl is as it was: the expectation statements and the verdict lines are not in it
+    rows = paragraphs(out)
+    assert not any(r["text"].startswith("People should") for r in rows)
+    assert sum(r["source"].endswith("provider.txt") for r in rows) == 5
+
+    # a rerun resumes: nothing is tagged again and the run folder's files are whole
+    before = {name: (out / name).read_text(encoding="utf-8") for name in ("skipped.jsonl", "verdicts.jsonl")}
+    assert main(["tag", str(inp), "--out", str(out), "--jobs", "1"]) == 1
+    assert "3 inputs already done" in capsys.readouterr().err
+    assert {name: (out / name).read_text(encoding="utf-8") for name in before} == before
 
 
 def test_exit_codes_and_usage_errors(tmp_path, capsys):
