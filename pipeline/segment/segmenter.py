@@ -404,7 +404,10 @@ class _Segmenter:
         if not self.seen and not self.provider and (_is_field(norm) or (not self.numbered and not is_bullet and
                                                                         not _SENTENCE_END.search(norm))):
             return self._front(u)  # the front page's fields and titles; findings are sentences
-        if self.numbered and not m and not (is_bullet and self.seen and self.mode in (_RECS, _BODY)):
+        under_heading = (self.mode == _BODY and self.section_heading is not None and len(norm.split()) >= 8
+                         and bool(_SENTENCE_END.search(norm)))
+        if self.numbered and not m and not (is_bullet and self.seen and self.mode in (_RECS, _BODY)) \
+                and not under_heading:
             # Numbered reports keep their findings in numbered paragraphs and the bullets among them;
             # the rest is front matter.
             if not self.seen:
