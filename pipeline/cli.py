@@ -37,7 +37,7 @@ def cmd_tag(args) -> int:
         entries = run(args.inputs, args.out, model_dir=args.model, trust_pickle=args.trust_pickle,
                       jobs=args.jobs or default_jobs(),
                       explain=args.explain, max_bytes=args.max_bytes, spacy_model=args.spacy_model,
-                      progress=None if args.quiet else Progress())
+                      progress=None if args.quiet else Progress(), engine=args.engine, scheduler=args.scheduler)
     except (ModelError, ValueError) as exc:
         return _fail(str(exc))
     finally:
@@ -93,8 +93,12 @@ def cmd_report(args) -> int:
 
     try:
         groups = read_group_file(args.groups) if args.groups else None
-        records = lines(paragraphs) if paragraphs.exists() else []
         manifest = lines(manifest_path) if manifest_path.exists() else []
+        from .report.columnar import has_parquet, read_run
+        # A run with Parquet parts is reduced from them, part by part: an archive's records do not fit in memory.
+        columnar = has_parquet(run_dir)
+        records = (read_run(run_dir, manifest, args.evidence) if columnar
+                   else lines(paragraphs) if paragraphs.exists() else [])
         if not records:
             statuses: dict[str, int] = {}
             for m in manifest:
@@ -105,7 +109,7 @@ def cmd_report(args) -> int:
         verdicts = read_verdicts(run_dir)
         if args.by_framework:  # every table then groups by 2014 regulation or key question, not by outcome
             from .report.frameworks import regroup
-            records = regroup(records, args.by_framework)
+            records = records.regrouped(args.by_framework) if columnar else regroup(records, args.by_framework)
             verdicts = regroup(verdicts, args.by_framework) if verdicts else verdicts
         summary = summarize(records, args.evidence, meta=manifest)
         comparison = compare(records, manifest, by=groups if groups is not None else args.group_by,
@@ -345,11 +349,17 @@ def parser() -> argparse.ArgumentParser:
                        description="Tag reports (.txt, .md, .html, .docx, .pdf) into a run folder; running the "
                                    "same command again resumes. Exit 0: all tagged; 1: some inputs failed "
                                    "(see DIR/manifest.jsonl); 2: usage error.")
-    t.add_argument("inputs", nargs="+", help="files, folders (recursive), globs, or @file listing paths")
+    t.add_argument("inputs", nargs="+", help="files, folders (recursive), globs, @file listing paths, or URLs "
+                   "(s3://, gs://, file://)")
     t.add_argument("--out", required=True, help="run folder")
     t.add_argument("--model", help="model directory (default: the shipped model)")
     t.add_argument("--trust-pickle", action="store_true", help=_TRUST_PICKLE)
-    t.add_argument("--jobs", type=_count(0), default=0, help="processes (default 0: all cores)")
+    t.add_argument("--jobs", type=_count(0), default=0,
+                   help="processes, or the LocalCluster's workers with --engine dask (default 0: all cores)")
+    t.add_argument("--engine", choices=["local", "dask"], default="local",
+                   help="local: this machine's processes; dask: a Dask cluster (pip install 'esq[dask]')")
+    t.add_argument("--scheduler", metavar="ADDRESS",
+                   help="with --engine dask: the scheduler to submit to (default: start a LocalCluster)")
     t.add_argument("--explain", type=_count(0), nargs="?", const=5, default=0, help="add the top N terms (default 5)")
     t.add_argument("--max-bytes", type=_count(1), default=20_000_000,
                    help="inputs larger than this get the status 'too large' (default 20000000)")

@@ -25,7 +25,8 @@ from ..standards import SENTIMENTS
 from .correct import METHOD, ErrorModel, corrected_table
 from .frameworks import regroup
 from .groups import BUILT_IN, Identity, group_of, identities
-from .summarize import (_records, _with_titles, evidence, grades_table, outcome_order, report_meta,
+from .columnar import RunColumns
+from .summarize import (_enough_evidence, _records, _with_titles, evidence, grades_table, outcome_order, report_meta,
                         sentence_table, sentiment_counts)
 from .validity import grade_validity, verdict_validity
 
@@ -192,7 +193,7 @@ def _per_100(sentences: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Each report's sentences of each sentiment per 100 of its sentences, averaged over the group's
     reports (a report silent on an outcome counts as 0)."""
     per_report = sentiment_counts(sentences, ["group", "report", *keys])
-    size = sentences.groupby("report").size()
+    size = sentences.groupby("report")["n"].sum() if "n" in sentences.columns else sentences.groupby("report").size()
     reports_in_group = sentences.groupby("group")["report"].nunique()
     cols = [*SENTIMENTS, "total"]
     rates = per_report[cols].mul(100 / per_report["report"].map(size).to_numpy(), axis=0)
@@ -247,7 +248,9 @@ def compare(records, meta=None, by="authority", resamples: int = 1000, seed: int
     """Compare the reports of a run, grouped by ``by``, outcome by outcome.
 
     ``records`` are tagged records (dicts, or the DataFrame of
-    :func:`pipeline.tag`); ``meta`` their front matter (manifest lines, a
+    :func:`pipeline.tag`), or a run reduced from its Parquet parts
+    (:func:`pipeline.report.columnar.read_run`, for runs too large to hold
+    as records); ``meta`` their front matter (manifest lines, a
     ``{report: {...}}`` mapping, or :func:`pipeline.front_matter`), for
     grades, titles and the source paths the groups are read from (set
     ``read_sources=False`` to use only the ``authority`` already in the
@@ -271,13 +274,21 @@ def compare(records, meta=None, by="authority", resamples: int = 1000, seed: int
         raise ValueError(f"resamples must be at least 1, not {resamples}")
     if not 0 < level < 1:
         raise ValueError(f"level must be between 0 and 1, not {level}")
-    records = _records(records)
-    if framework is not None:  # outcomes regrouped under the later framework before anything is counted
-        records = regroup(records, framework)
-        verdicts = regroup(verdicts, framework) if verdicts else verdicts
+    columns = records if isinstance(records, RunColumns) else None  # a run read from its Parquet parts
+    if columns is not None:
+        _enough_evidence(columns, evidence_per_kind)
+        if framework is not None:
+            columns = columns.regrouped(framework)
+            verdicts = regroup(verdicts, framework) if verdicts else verdicts
+        records = columns.reports
+    else:
+        records = _records(records)
+        if framework is not None:  # outcomes regrouped under the later framework before anything is counted
+            records = regroup(records, framework)
+            verdicts = regroup(verdicts, framework) if verdicts else verdicts
     meta = _meta_with_sources(report_meta(meta), records)
     ids = identities({r: meta[r] for r in {rec["report"] for rec in records}}, read_sources=read_sources)
-    sentences = sentence_table(records)
+    sentences = columns.counts.copy() if columns is not None else sentence_table(records)
     by_name = by if isinstance(by, str) else "group"
     groups_col = group_labels(sentences, by, meta, ids) if len(sentences) else pd.Series(dtype=object)
     left_out = sorted(set(sentences.loc[groups_col.isna(), "report"])) if len(sentences) else []
@@ -338,7 +349,13 @@ def compare(records, meta=None, by="authority", resamples: int = 1000, seed: int
         columns=["against", "share", "reports", "auc", "lo", "hi"])
     validity = validity[["against", *[c for c in validity.columns if c != "against"]]]
 
-    ev = evidence(sentences, evidence_per_kind, keys=("group",))
+    if columns is not None:  # evidence from each report's most confident sentences, placed in its group
+        placed = dict(zip(sentences["report"], sentences["group"]))
+        candidates = columns.candidates.assign(group=columns.candidates["report"].map(placed))
+        candidates = candidates[candidates["group"].notna()]
+        ev = evidence(candidates[["group", *columns.candidates.columns]], evidence_per_kind, keys=("group",))
+    else:
+        ev = evidence(sentences, evidence_per_kind, keys=("group",))
     cmp = Comparison(by=by_name, table=table, ranking=pd.DataFrame(), groups=groups, reports=report_table,
                      grades=grades, correlation=correlation, validity=validity, evidence=ev, resamples=resamples,
                      seed=seed, level=level, min_judged=min_judged, corrected=error is not None,

@@ -202,6 +202,8 @@ def cell_counts(sentences: pd.DataFrame) -> pd.DataFrame:
     finding = sentences["kind"] != "recommendation"
     flags = pd.DataFrame({s: (finding & (sentences["sentiment"] == s)).astype(int) for s in SENTIMENTS})
     flags["recommendation"] = (~finding).astype(int)
+    if "n" in sentences.columns:  # rows that stand for n sentences each (pipeline.report.columnar)
+        flags = flags.mul(sentences["n"].to_numpy(), axis=0)
     return flags
 
 

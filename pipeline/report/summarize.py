@@ -92,7 +92,10 @@ def sentiment_counts(sentences: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     sentences judge nothing, so they are left out of it; it is NaN where a
     group has no judged sentence.
     """
-    counts = (sentences.groupby(keys + ["sentiment"]).size()
+    grouped = sentences.groupby(keys + ["sentiment"])
+    # ``n``: rows that stand for n sentences each (pipeline.report.columnar's paragraph counts)
+    sizes = grouped["n"].sum() if "n" in sentences.columns else grouped.size()
+    counts = (sizes
               .unstack("sentiment", fill_value=0).reindex(columns=list(SENTIMENTS), fill_value=0).reset_index())
     counts.columns.name = None
     counts["total"] = counts[list(SENTIMENTS)].sum(axis=1)
@@ -185,13 +188,20 @@ class Summary:
     """
 
     def __init__(self, records: Iterable[dict], evidence_per_kind: int = 3, meta=None):
-        records = _records(records)
-        self.sentences = sentence_table(records)
+        if hasattr(records, "candidates"):  # a run read from its Parquet parts (report.columnar): counts
+            _enough_evidence(records, evidence_per_kind)
+            self.sentences = records.counts
+            self.evidence = evidence(records.candidates, evidence_per_kind)
+            self.reports = sorted(r["report"] for r in records.reports)
+            records = records.flagged()
+        else:
+            records = _records(records)
+            self.sentences = sentence_table(records)
+            self.evidence = evidence(self.sentences, evidence_per_kind)
+            self.reports = sorted({r["report"] for r in records})
         self.counts = outcome_counts(self.sentences)
-        self.evidence = evidence(self.sentences, evidence_per_kind)
         self.recommendations = recommendations(records)
         self.disagreements = disagreements(records)
-        self.reports = sorted({r["report"] for r in records})
         self.meta = report_meta(meta)
         self.grades = grades_table({k: v for k, v in self.meta.items() if k in set(self.reports)})
         self.evidence_per_kind = evidence_per_kind
@@ -209,6 +219,12 @@ class Summary:
     def _tables(self) -> dict[str, pd.DataFrame]:
         return {"counts": self.counts, "evidence": self.evidence, "recommendations": self.recommendations,
                 "disagreements": self.disagreements, "grades": self.grades}
+
+
+def _enough_evidence(columns, per_kind: int) -> None:
+    if per_kind > columns.per_kind:
+        raise ValueError(f"{per_kind} evidence sentences were asked for, but the run was read with "
+                         f"{columns.per_kind} (read_run(..., per_kind={per_kind}))")
 
 
 def summarize(records, evidence_per_kind: int = 3, meta=None) -> Summary:
