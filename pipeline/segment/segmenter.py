@@ -205,7 +205,9 @@ class _Segmenter:
         self.status: tuple | None = None  # (verdict, action, impact, unit)
         self.judgements: list[tuple[tuple, Unit]] = []
         self.action_kind: str | None = None
-        self.hints: dict[int, str] = {}
+        self.hints: dict[int, str] = {}  # outcome → the action the report's action sections name for it
+        self.i = 0  # the paragraph being placed
+        self.last_placed = -1  # where the paragraph placed last ends: spans grow only over neighbours
 
     # -- placing -------------------------------------------------------------------------------------------
     def _front(self, u: Unit) -> None:
@@ -225,12 +227,7 @@ class _Segmenter:
 
     def _adjacent(self, end: int, start: int) -> bool:
         """Nothing but whitespace between ``end`` and ``start``, and nothing placed elsewhere in between."""
-        return self._last_placed == end and not self.src[end:start].strip()
-
-    _last_placed = -1
-
-    def _placed(self, u: Unit) -> None:
-        self._last_placed = u.end
+        return self.last_placed == end and not self.src[end:start].strip()
 
     @property
     def seen(self) -> bool:
@@ -242,7 +239,7 @@ class _Segmenter:
         for i, u in enumerate(self.units):
             self.i = i
             self._place(u)
-            self._placed(u)
+            self.last_placed = u.end
         self._close_section()
         self._apply_hints()
 
@@ -302,7 +299,9 @@ class _Segmenter:
         if _SUB_HEADING.match(line) and in_outcome:
             return self._sub_heading(u, line)
         outcome = outcome_from_heading(line)
-        if outcome is None and self.provider and not self.mode == _BACK:
+        if outcome is None and self.provider and (self.mode != _BACK or self._judgement_follows()):
+            # An outcome's title alone is its heading; in back matter (a glossary may list the titles)
+            # only where its judgement follows.
             outcome = outcome_from_title(line)
             if outcome is not None and in_outcome and outcome == self.section_outcome:
                 return self._skip(u, "heading", outcome=outcome)  # "Outcome 04" then its title on the next line

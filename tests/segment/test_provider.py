@@ -330,6 +330,16 @@ def test_inspection_report_verdicts():
     assert medicines.text.startswith("The provider was not meeting this standard.")
 
 
+def test_an_outcome_title_alone_heads_its_section_even_straight_after_back_matter():
+    # 2013-14 reports may head a section with the outcome's title alone, and may go from "More information
+    # about the provider" straight to the first outcome
+    text = INSPECTION_REPORT.replace("Our judgements for each standard inspected\n\n", "").replace(
+        "Outcome 02: Consent to care and treatment", "Consent to care and treatment")
+    r = _report(text)
+    assert [p.heading_outcome for p in r.paragraphs][:5] == [None, None, 2, 2, 2]
+    assert r.paragraphs[2].heading == "Consent to care and treatment"
+
+
 def test_review_of_compliance_2010_11():
     r = _report(REVIEW_OF_COMPLIANCE)
     assert r.meta["template"] == "provider"
