@@ -200,7 +200,7 @@ def write_report(summary: Summary, out: Path, metas: dict[str, dict] | None = No
     """Write a run's grouped results into ``out`` and return the paths written.
 
     Always: ``counts``, ``evidence``, ``recommendations``, ``disagreements``
-    and ``grades`` as CSV and Parquet, and ``reports/<report>.md`` per report.
+    and ``grades`` as CSV and Parquet, and ``<report>.md`` per report.
     With a :class:`~pipeline.report.compare.Comparison`: ``compare_table``,
     ``compare_ranking``, ``compare_groups``, ``compare_reports``,
     ``compare_validity``, ``compare_correlation``, ``compare_evidence`` and
@@ -223,8 +223,7 @@ def write_report(summary: Summary, out: Path, metas: dict[str, dict] | None = No
                        "compare_evidence": comparison.evidence, "compare_grades": comparison.grades})
     written = write_tables(tables, out, parquet)
     for report in summary.reports:
-        path = out / "reports" / f"{report_file(report)}.md"
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path = out / f"{report_file(report)}.md"
         atomic_write(path, [report_markdown(summary, report, (metas or {}).get(report), comparison)])
         written.append(path)
     if comparison is None:

@@ -140,7 +140,7 @@ def test_every_output_is_written(written):
                   "compare_evidence", "compare_grades"):
         assert f"{table}.csv" in names and f"{table}.parquet" in names
     for report in ("ashby-1", "ashby-2", "nasty-3", "loose-4"):
-        assert f"reports/{report}.md" in names and f"reports/{report}.html" in names
+        assert f"{report}.md" in names and f"reports/{report}.html" in names
     assert {"comparison.md", "report.html", "evidence.html", "heatmap.png", "heatmap.svg", "grades.png",
             "figures/forest-7.svg"} <= names
     assert all(p.exists() for p in paths)
@@ -189,7 +189,7 @@ def test_comparison_markdown(written):
     assert "![Corrected improvement share by group and outcome](heatmap.png)" in md
     assert "![Forest plot, outcome 7](figures/forest-7.svg)" in md
     assert not re.search(r"\bnan\b", md, re.IGNORECASE)
-    report_md = (out / "reports" / "ashby-1.md").read_text()
+    report_md = (out / "ashby-1.md").read_text()
     assert "| 3 | - | 9: Management of medicines (Regulation 13) |" in report_md  # a missing timescale is "-"
     assert not re.search(r"\bnan\b", report_md, re.IGNORECASE)
 
@@ -294,7 +294,7 @@ def test_cli_report_writes_the_comparison(tmp_path, capsys):
     assert (out / "report.html").exists() and (out / "comparison.md").exists()
     ranking = pd.read_csv(out / "compare_ranking.csv")
     assert {"outcome", "regulation", "rank", "group", "corrected_share", "corrected_lo"} <= set(ranking)
-    assert "ashby-1" in (out / "reports" / "ashby-1.md").read_text()
+    assert "ashby-1" in (out / "ashby-1.md").read_text()
     assert "no corrected shares" in capsys.readouterr().err  # no run.json: the model is unknown
     assert main(["report", str(run), "--group-by", "report", "--out", str(tmp_path / "by_report"),
                  "--resamples", "50"]) == 0
