@@ -147,7 +147,9 @@ def cmd_train(args) -> int:
     try:
         model = train(args.corpus or None, out=args.out, folds=args.folds, seed=args.seed,
                       spacy_model=args.spacy_model, mode=args.mode, scheme=args.scheme, n_jobs=args.jobs,
-                      finetune={"epochs": args.epochs, "max_examples": args.max_examples, "seed": args.seed})
+                      finetune={"epochs": args.epochs, "max_examples": args.max_examples, "seed": args.seed,
+                                "top_layers": args.top_layers, "learning_rate": args.learning_rate,
+                                "rank": args.rank or None})
     except (CorpusError, ValueError, EncoderUnavailable) as exc:
         return _fail(str(exc))
     ev = model.card["evaluation"]
@@ -400,7 +402,23 @@ def parser() -> argparse.ArgumentParser:
     tr.add_argument("--seed", type=int, default=0)
     tr.add_argument("--spacy-model")
     tr.add_argument("--mode", choices=["fast", "accurate"], default="fast",
-                    help="accurate adds sentence embeddings (needs the accurate extra)")
+                    help="accurate adds the vectors of a sentence encoder fine-tuned on each task "
+                         "(needs the accurate extra)")
+    tr.add_argument("--scheme", choices=["grouped", "kind", "round"], default="grouped",
+                    help="held-out reports for the card's figures and the calibration: grouped k-fold, "
+                         "or leave one report kind / writing round out (default: %(default)s)")
+    tr.add_argument("--jobs", type=int, default=1,
+                    help="processes for folds and tasks (the accurate mode gains from 2) (default: %(default)s)")
+    tr.add_argument("--epochs", type=int, default=2, help="accurate mode: fine-tuning epochs (default: %(default)s)")
+    tr.add_argument("--max-examples", type=int, default=None,
+                    help="accurate mode: sentences drawn per fine-tuning epoch (default: all)")
+    tr.add_argument("--top-layers", type=int, default=3, choices=range(1, 7), metavar="1-6",
+                    help="accurate mode: transformer layers tuned, from the top (default: %(default)s)")
+    tr.add_argument("--learning-rate", type=float, default=8e-5,
+                    help="accurate mode: fine-tuning learning rate (default: %(default)s)")
+    tr.add_argument("--rank", type=int, default=32,
+                    help="accurate mode: rank of the stored update to each tuned matrix; 0 stores the "
+                         "matrices whole in int8, a larger file (default: %(default)s)")
     tr.set_defaults(func=cmd_train)
 
     ev = sub.add_parser("evaluate", help="grouped cross-validation with peers; real reports")
@@ -408,8 +426,14 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--folds", type=int, default=5)
     ev.add_argument("--seed", type=int, default=0)
     ev.add_argument("--no-peers", action="store_true")
-    ev.add_argument("--variants", action="store_true",
-                    help="also score fast and accurate modes, each with and without context")
+    ev.add_argument("--variants", nargs="?", const="fast,fast+context,frozen,frozen+context", default=None,
+                    help="also score these modes (comma-separated; alone: the fast and frozen-encoder modes, "
+                         "each with and without context; 'accurate' and 'accurate+context' fine-tune an encoder "
+                         "per fold and take tens of minutes)")
+    ev.add_argument("--scheme", action="append", choices=["grouped", "kind", "round"],
+                    help="held-out reports: grouped k-fold (default), leave one report kind out, leave one "
+                         "writing round out (repeatable)")
+    ev.add_argument("--jobs", type=int, default=1, help="processes for the folds (default: %(default)s)")
     ev.add_argument("--skip-cv", action="store_true", help="only score --real")
     ev.add_argument("--real", help="folder of real reports with outcome headings")
     ev.add_argument("--gold", help="JSONL of gold sentences {source, start, end, sentiment} for --real")

@@ -72,7 +72,10 @@ def train(corpora: list[Path | str] | None = None, out: Path | str | None = None
             model.card["encoder"]["fine_tuned"] = {
                 task: {"unit": enc.unit, "epochs": enc.epochs, "learning_rate": enc.learning_rate,
                        "batch_size": enc.batch_size, "max_length": enc.max_length, "seed": enc.seed,
-                       "weights_sha256": enc.digest_, "storage": "int8 per-row scaled; embeddings frozen"}
+                       "top_layers": enc.top_layers, "rank": enc.rank, "max_examples": enc.max_examples,
+                       "weights_sha256": enc.digest_,
+                       "storage": (f"rank-{enc.rank} float16 update of the installed layers" if enc.rank
+                                   else "int8 per-row scaled") + "; embeddings and lower layers frozen"}
                 for task, enc in tuned.items()}
     model.card["train_seconds"] = round(time.perf_counter() - started)
     if out is not None:

@@ -67,3 +67,30 @@ def test_cli_real_reports(seed_path, tmp_path, capsys):
     assert real["paragraphs_with_headings"] == 41
     assert 0 <= real["outcome"]["accuracy"] <= 1
     assert "heading-blind outcome accuracy" in capsys.readouterr().out
+
+
+def test_transfer_schemes_hold_out_whole_kinds_and_rounds(small_frames):
+    from pipeline.evaluation.evaluate import split_names, splits_for, writer_round
+    frame = small_frames.sentences
+    kinds = splits_for(frame, "kind")
+    assert split_names(frame, "kind") == ["joint", "narrative", "provider"] and len(kinds) == 3
+    for (train, test), kind in zip(kinds, split_names(frame, "kind")):
+        assert set(frame["report_kind"].iloc[test]) == {kind}
+        assert kind not in set(frame["report_kind"].iloc[train])
+    assert writer_round("h3_joint_x") == "round 1" and writer_round("r4_a_provider_y") == "round 4"
+    assert writer_round("my_own_report") == "other"
+    for train, test in splits_for(frame, "round"):
+        held = set(frame["group"].iloc[test].map(writer_round))
+        assert len(held) == 1 and not held & set(frame["group"].iloc[train].map(writer_round))
+    with pytest.raises(ValueError, match="scheme"):
+        splits_for(frame, "by-colour")
+
+
+def test_leave_one_kind_out_reports_each_held_out_kind(small_frames):
+    result = cross_validate(small_frames, peers=False, scheme="kind", keep_oof=True)
+    per = result["sentiment"]["esq"]["per_split"]
+    assert set(per) == {"joint", "narrative", "provider"}
+    assert sum(v["n"] for v in per.values()) == len(small_frames.sentences)
+    y, proba, classes = result["oof"]["sentiment"]
+    assert proba.shape == (len(y), len(classes)) and np.allclose(proba.sum(axis=1), 1.0)
+    assert "joint" in comparison_table(result)

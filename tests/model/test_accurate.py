@@ -36,11 +36,34 @@ def test_tag_picks_the_mode_from_the_model(accurate_dir, joint_file, tmp_path):
     assert len(rows) == 5 and all(r["sentences"] for r in rows)
 
 
-def test_model_file_holds_the_tuned_layers_not_the_encoder(accurate_dir):
-    # the fine-tuned layers travel as int8 (about 11 MB a task); the 90 MB base encoder never does
-    size = (accurate_dir / "model.joblib").stat().st_size if (accurate_dir / "model.joblib").exists() else \
-        (accurate_dir / "model.skops").stat().st_size
-    assert 15_000_000 < size < 30_000_000
+def test_model_file_holds_the_tuned_update_not_the_encoder(accurate_dir):
+    # the tuned layers travel as low-rank float16 updates (a few MB); the 90 MB base encoder never does
+    from pipeline.model.persist import load_model
+    size = (accurate_dir / "model.skops").stat().st_size
+    assert 500_000 < size < 8_000_000
+    enc = load_model(accurate_dir).sentiment.named_steps["features"].named_transformers_["embedding"]
+    matrices = [v for v in enc.weights_.values() if isinstance(v, tuple)]
+    assert matrices and all(kind == "delta" and left.shape[1] == enc.rank == right.shape[0]
+                            for kind, left, right in matrices)
+
+
+def test_stored_update_rebuilds_the_tuned_weights():
+    import numpy as np
+    import torch
+
+    from pipeline.model.finetune import _compress, _expand
+    rng = np.random.default_rng(0)
+    base = {"w": torch.from_numpy(rng.normal(size=(40, 30)).astype(np.float32))}
+    change = rng.normal(size=(40, 3)) @ rng.normal(size=(3, 30)) * 0.01
+    tuned = {"w": base["w"] + torch.from_numpy(change.astype(np.float32)), "b": torch.ones(30)}
+    for rank in (3, 8):
+        rebuilt = _expand(_compress(tuned, base, rank), base)
+        assert np.allclose(rebuilt["w"].numpy(), tuned["w"].numpy(), atol=1e-3)
+        assert torch.equal(rebuilt["b"], tuned["b"])
+    whole = _expand(_compress(tuned, base, None), base)  # int8: within a quantisation step of each row
+    assert np.allclose(whole["w"].numpy(), tuned["w"].numpy(), atol=np.abs(tuned["w"].numpy()).max() / 127)
+    too_small = _expand(_compress(tuned, base, 1), base)  # a rank-1 update cannot hold a rank-3 change
+    assert not np.allclose(too_small["w"].numpy(), tuned["w"].numpy(), atol=1e-3)
 
 
 def test_changed_encoder_files_are_refused(accurate_dir, monkeypatch, nlp):

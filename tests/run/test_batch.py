@@ -17,7 +17,7 @@ from pipeline.run.progress import Progress
 from pipeline.read.reader import STATUSES
 from pipeline.segment.boilerplate import REASONS
 from pipeline.run.workers import in_processes
-from test_formats import make_docx, make_pdf, make_report_pdf
+from documents import make_docx, make_pdf, make_report_pdf
 
 ROOT = Path(__file__).resolve().parents[2]
 

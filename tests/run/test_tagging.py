@@ -9,7 +9,7 @@ from pipeline.cli import main
 from pipeline.standards import OUTCOME_LABELS, SENTIMENTS
 
 CONTRACT = {"report", "source", "paragraph", "kind", "heading", "heading_outcome", "predicted_outcome",
-            "outcome_confidence", "outcome", "sentiment", "start", "end", "text", "sentences"}
+            "outcome_confidence", "review", "outcome", "sentiment", "start", "end", "text", "sentences"}
 
 
 def test_api_tag_returns_the_contract(joint_file, model, nlp):
@@ -105,3 +105,20 @@ def test_seed_report_is_tagged(seed_path, model, nlp):
     accuracy = (findings["predicted_outcome"].astype(str) == findings["heading_outcome"].astype(str)).mean()
     # well above the keyword search (about 0.4 on this report) but a real, unseen report
     assert accuracy >= 0.5
+
+
+def test_review_flags_follow_the_cards_calibration(joint_file, model, nlp):
+    from pipeline.read.reader import read
+    from pipeline.run.tagging import tag_report
+    from pipeline.segment.segmenter import segment
+    cal = model.card["calibration"]
+    records = tag_report(segment(read(joint_file)), model, nlp)
+    for r in records:
+        assert r["review"] == (r["outcome_confidence"] < cal["outcome"]["review_below"])
+        for s in r["sentences"]:
+            assert s["review"] == (s["confidence"] < cal["sentiment"]["review_below"])
+    # a card without calibration gives no flags rather than made-up ones
+    import dataclasses
+    bare = dataclasses.replace(model, card={k: v for k, v in model.card.items() if k != "calibration"})
+    plain = tag_report(segment(read(joint_file)), bare, nlp)
+    assert all(r["review"] is None for r in plain)
