@@ -16,7 +16,7 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .nlp import CUES, cue_vector
+from .nlp import CUES, cue_vector, visible
 
 __all__ = ["CueFeatures", "frame", "with_neighbours", "sentence_rows", "COLUMNS"]
 
@@ -24,12 +24,16 @@ COLUMNS = ("text", "lemmas", "prev", "next", "neighbours")
 
 
 def frame(rows) -> pd.DataFrame:
-    """A DataFrame with :data:`COLUMNS` from dicts (missing context → empty)."""
+    """A DataFrame with :data:`COLUMNS` from dicts (missing context → empty); the texts
+    without invisible characters (:func:`pipeline.model.nlp.visible`)."""
     df = pd.DataFrame(list(rows))
     for col in COLUMNS:
         if col not in df:
             df[col] = ""
-    return df.fillna("")
+    df = df.fillna("")
+    for col in ("text", "prev", "next"):
+        df[col] = [visible(t) if isinstance(t, str) else t for t in df[col]]
+    return df
 
 
 class CueFeatures(TransformerMixin, BaseEstimator):

@@ -18,7 +18,26 @@ from dataclasses import dataclass
 import spacy
 from spacy.language import Language
 
-__all__ = ["build_nlp", "Sentence", "Analysed", "analyse", "CUES", "cue_counts", "cue_vector"]
+from ..segment.layout import ZERO_WIDTH
+
+__all__ = ["build_nlp", "Sentence", "Analysed", "analyse", "visible", "CUES", "cue_counts", "cue_vector"]
+
+_INVISIBLE = {ord(ch): None for ch in ZERO_WIDTH}
+
+
+def visible(text: str) -> str:
+    """``text`` without the characters that take no space (zero-width spaces and joiners, soft
+    hyphens, byte-order marks): PDF and web exports put them inside words, where they would
+    hide the word from the lemmatizer and the features."""
+    return text.translate(_INVISIBLE)
+
+
+def _without_invisible(text: str) -> tuple[str, list[int] | None]:
+    """The visible text and, where anything was dropped, each kept character's offset in ``text``."""
+    clean = visible(text)
+    if len(clean) == len(text):
+        return text, None
+    return clean, [i for i, ch in enumerate(text) if ord(ch) not in _INVISIBLE]
 
 #: The cues inspection prose carries its judgement in, by kind.  Each is a
 #: regex over lower-cased text; features count matches.
@@ -100,7 +119,9 @@ def analyse(nlp: Language, texts: Iterable[str], spans: Iterable[list[tuple[int,
     """Stream texts through ``nlp.pipe``.
 
     Sentences come from spaCy, or, where ``spans`` gives (start, end) pairs for
-    a text (gold sentences from the corpus), from those spans.
+    a text (gold sentences from the corpus), from those spans.  spaCy reads the
+    text without invisible characters (:func:`visible`); sentence offsets and
+    texts are always the given text's.
     """
     from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LEMMA, ORTH, SENT_START
 
@@ -121,8 +142,11 @@ def analyse(nlp: Language, texts: Iterable[str], spans: Iterable[list[tuple[int,
         return cache[key]
 
     spans_iter = iter(spans) if spans is not None else None
-    for doc in nlp.pipe(texts, batch_size=batch_size):
+    cleaned = ((clean, (text, kept)) for text in texts for clean, kept in [_without_invisible(text)])
+    for doc, (raw, kept) in nlp.pipe(cleaned, batch_size=batch_size, as_tuples=True):
         given = next(spans_iter) if spans_iter is not None else None
+        if given is not None and kept is not None:
+            given = [(bisect.bisect_left(kept, a), bisect.bisect_left(kept, b)) for a, b in given]
         rows = doc.to_array([ORTH, LEMMA, IS_PUNCT, IS_SPACE, SENT_START, IDX]).tolist()
         n = len(rows)
         lemmas = [lemma_of(o, l, p, sp) for o, l, p, sp, _, _ in rows]
@@ -145,5 +169,7 @@ def analyse(nlp: Language, texts: Iterable[str], spans: Iterable[list[tuple[int,
                     continue
             else:
                 a, b = given[k]
-            out.append(Sentence(a, b, doc.text[a:b], " ".join(l for l in lemmas[max(i, 0):j] if l is not None)))
+            if kept is not None:  # back to the given text's offsets
+                a, b = (kept[a] if a < len(kept) else len(raw)), (kept[b - 1] + 1 if b > 0 else 0)
+            out.append(Sentence(a, b, raw[a:b], " ".join(l for l in lemmas[max(i, 0):j] if l is not None)))
         yield Analysed(" ".join(l for l in lemmas if l is not None), tuple(out))

@@ -12,7 +12,7 @@ not findings, never passes silently.
 
 from __future__ import annotations
 
-from .layout import lines as layout_lines
+from .layout import ZERO_WIDTH, lines as layout_lines
 from .segmenter import Report
 
 __all__ = ["placements", "coverage", "warning", "WARN_LEFT_OUT", "WARN_MIN_CHARS"]
@@ -31,7 +31,7 @@ WARN_MIN_CHARS = 400
 
 
 def _chars(text: str) -> int:
-    return sum(1 for ch in text if not ch.isspace() and ch not in "\u200b\u200c\u200d\u2060\ufeff\u00ad")
+    return sum(1 for ch in text if not ch.isspace() and ch not in ZERO_WIDTH)
 
 
 def placements(report: Report) -> list[tuple[int, int, str | None]]:

@@ -37,7 +37,7 @@ from pathlib import Path
 from ..read.reader import Text
 from ..standards import outcome_from_heading
 from . import boilerplate as bp
-from .layout import Unit, normalise, paragraphs as layout_paragraphs, lines as layout_lines, tables as layout_tables
+from .layout import ZERO_WIDTH, Unit, normalise, paragraphs as layout_paragraphs, lines as layout_lines, tables as layout_tables
 from .verdicts import (Verdict, action_outcomes, is_provider_template, judgement, outcome_from_title, section_action,
                        status)
 
@@ -495,9 +495,9 @@ class _Segmenter:
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and (text[start].isspace() or text[start] in "\u200b\u200c\u200d\u2060\ufeff\u00ad"):
+    while start < end and (text[start].isspace() or text[start] in ZERO_WIDTH):
         start += 1
-    while end > start and (text[end - 1].isspace() or text[end - 1] in "\u200b\u200c\u200d\u2060\ufeff\u00ad"):
+    while end > start and (text[end - 1].isspace() or text[end - 1] in ZERO_WIDTH):
         end -= 1
     return start, end
 

@@ -122,3 +122,25 @@ def test_review_flags_follow_the_cards_calibration(joint_file, model, nlp):
     bare = dataclasses.replace(model, card={k: v for k, v in model.card.items() if k != "calibration"})
     plain = tag_report(segment(read(joint_file)), bare, nlp)
     assert all(r["review"] is None for r in plain)
+
+
+def test_invisible_characters_inside_words_change_nothing_but_offsets(joint_file, model, nlp):
+    # PDF and web exports leave zero-width spaces and soft hyphens inside words
+    from pipeline.read.reader import read
+    from pipeline.run.tagging import tag_report
+    from pipeline.segment.segmenter import segment
+    plain = joint_file.read_text(encoding="utf-8")
+    marked = joint_file.with_name("marked.txt")
+    marked.write_text(plain.replace("Medicines", "Medi\u200bcines").replace("safeguarding", "safe\u00adguarding")
+                      .replace("recording", "rec\u200dording").replace("leadership", "leader\u2060ship"), encoding="utf-8")
+    assert marked.read_text(encoding="utf-8") != plain
+    text = read(marked).text
+    before = tag_report(segment(read(joint_file)), model, nlp)
+    after = tag_report(segment(read(marked)), model, nlp)
+    assert [r["predicted_outcome"] for r in after] == [r["predicted_outcome"] for r in before]
+    assert [r["outcome_confidence"] for r in after] == [r["outcome_confidence"] for r in before]
+    for b, a in zip(before, after):
+        assert [s["sentiment"] for s in a["sentences"]] == [s["sentiment"] for s in b["sentences"]]
+        assert [s["confidence"] for s in a["sentences"]] == [s["confidence"] for s in b["sentences"]]
+        # offsets and texts stay the file's own
+        assert all(text[s["start"]:s["end"]] == s["text"] for s in a["sentences"])
