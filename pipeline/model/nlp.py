@@ -123,7 +123,7 @@ def analyse(nlp: Language, texts: Iterable[str], spans: Iterable[list[tuple[int,
     text without invisible characters (:func:`visible`); sentence offsets and
     texts are always the given text's.
     """
-    from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LEMMA, ORTH, SENT_START
+    from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LEMMA, LENGTH, ORTH, SENT_START
 
     strings = nlp.vocab.strings
     cache: dict[tuple[int, int, int, int], str | None] = {}
@@ -150,6 +150,9 @@ def analyse(nlp: Language, texts: Iterable[str], spans: Iterable[list[tuple[int,
         rows = doc.to_array([ORTH, LEMMA, IS_PUNCT, IS_SPACE, SENT_START, IDX]).tolist()
         n = len(rows)
         lemmas = [lemma_of(o, l, p, sp) for o, l, p, sp, _, _ in rows]
+        # Doc.text and Doc[i] build Python objects token by token: read the string and lengths once
+        text = doc.text
+        lengths = doc.to_array([LENGTH]).tolist() if n else []
         idx = [r[5] for r in rows]
         if given is None:
             # SENT_START is 1 for a sentence's first token (stored unsigned, so -1 reads as a huge number)
@@ -164,8 +167,8 @@ def analyse(nlp: Language, texts: Iterable[str], spans: Iterable[list[tuple[int,
                 if i >= j:
                     continue
                 a = idx[i]
-                b = idx[j - 1] + len(doc[j - 1].text)
-                if not doc.text[a:b].strip():
+                b = idx[j - 1] + lengths[j - 1]
+                if not text[a:b].strip():
                     continue
             else:
                 a, b = given[k]
