@@ -147,6 +147,8 @@ def cmd_train(args) -> int:
     try:
         model = train(args.corpus or None, out=args.out, folds=args.folds, seed=args.seed,
                       spacy_model=args.spacy_model, mode=args.mode, scheme=args.scheme, n_jobs=args.jobs,
+                      encoders={task: enc for task, enc in (("outcome", args.outcome_encoder),
+                                                            ("sentiment", args.sentiment_encoder)) if enc},
                       finetune={"epochs": args.epochs, "max_examples": args.max_examples, "seed": args.seed,
                                 "top_layers": args.top_layers, "learning_rate": args.learning_rate,
                                 "rank": args.rank or None})
@@ -412,6 +414,10 @@ def parser() -> argparse.ArgumentParser:
     tr.add_argument("--epochs", type=int, default=2, help="accurate mode: fine-tuning epochs (default: %(default)s)")
     tr.add_argument("--max-examples", type=int, default=None,
                     help="accurate mode: sentences drawn per fine-tuning epoch (default: all)")
+    tr.add_argument("--outcome-encoder", choices=["finetuned", "frozen"],
+                    help="accurate mode: the outcome classifier's encoder (default: frozen)")
+    tr.add_argument("--sentiment-encoder", choices=["finetuned", "frozen"],
+                    help="accurate mode: the sentence classifier's encoder (default: finetuned)")
     tr.add_argument("--top-layers", type=int, default=3, choices=range(1, 7), metavar="1-6",
                     help="accurate mode: transformer layers tuned, from the top (default: %(default)s)")
     tr.add_argument("--learning-rate", type=float, default=8e-5,

