@@ -178,6 +178,10 @@ def _variant_names(spec: str | None) -> list[str] | None:
     return names
 
 
+def _figure(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
 def cmd_evaluate(args) -> int:
     from .corpus.store import DEFAULT_CORPUS, CorpusError, load
     from .evaluation.evaluate import comparison_table, cross_validate, evaluate_real
@@ -216,6 +220,12 @@ def cmd_evaluate(args) -> int:
             if real.get("sentiment"):
                 print(f"  sentence sentiment accuracy {real['sentiment']['accuracy']:.3f}, "
                       f"macro-F1 {real['sentiment']['macro_f1']:.3f}")
+            for task in ("outcome", "sentiment"):
+                review = (real.get(task) or {}).get("review")
+                if review:
+                    print(f"  {task} flagged for review: {review['flagged']} ({review['share_flagged']:.0%}), "
+                          f"accuracy {_figure(review['accuracy_flagged'])} flagged, "
+                          f"{_figure(review['accuracy_not_flagged'])} not flagged")
             if not args.no_peers:
                 from .evaluation.evaluate import real_peers
                 result["real_peers"] = rp = real_peers(df.to_dict("records"), gold)

@@ -218,14 +218,30 @@ def comparison_table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def _review_split(rows: list[tuple[bool, bool | None]]) -> dict | None:
+    """Accuracy of predictions the model flagged for review and of the rest (None without flags)."""
+    if not rows or any(flag is None for _, flag in rows):
+        return None
+    part = {flag: [ok for ok, f in rows if f is flag] for flag in (True, False)}
+    return {"flagged": len(part[True]), "share_flagged": round(len(part[True]) / len(rows), 4),
+            "accuracy_flagged": round(float(np.mean(part[True])), 4) if part[True] else None,
+            "accuracy_not_flagged": round(float(np.mean(part[False])), 4) if part[False] else None}
+
+
 def evaluate_real(records: list[dict], gold_sentences: list[dict] | None = None) -> dict:
     """Score tagged records of real reports: heading-blind outcomes against the reports' own headings,
-    and sentence sentiment against gold sentences ``{source|report, start, end, sentiment}`` where given."""
+    and sentence sentiment against gold sentences ``{source|report, start, end, sentiment}`` where given.
+    Where the records carry review flags, each task's figures add ``review``: the accuracy of the
+    flagged predictions and of the rest."""
     headed = [r for r in records if r["heading_outcome"] is not None]
     out: dict = {"paragraphs_with_headings": len(headed)}
     if headed:
         out["outcome"] = metrics([str(r["heading_outcome"]) for r in headed],
                                  [str(r["predicted_outcome"]) for r in headed])
+        review = _review_split([(str(r["heading_outcome"]) == str(r["predicted_outcome"]), r.get("review"))
+                                for r in headed])
+        if review:
+            out["outcome"]["review"] = review
     if gold_sentences:
         import os
 
@@ -234,17 +250,21 @@ def evaluate_real(records: list[dict], gold_sentences: list[dict] | None = None)
         index = {}
         for r in records:
             for s in r["sentences"]:
-                index[(where(r), s["start"], s["end"])] = s["sentiment"]
-                index[(r["report"], s["start"], s["end"])] = s["sentiment"]
-        y_true, y_pred, missing = [], [], 0
+                index[(where(r), s["start"], s["end"])] = s
+                index[(r["report"], s["start"], s["end"])] = s
+        y_true, y_pred, flags, missing = [], [], [], 0
         for g in gold_sentences:
             key = (where(g), g["start"], g["end"])
             if key in index:
                 y_true.append(g["sentiment"])
-                y_pred.append(index[key])
+                y_pred.append(index[key]["sentiment"])
+                flags.append(index[key].get("review"))
             else:
                 missing += 1
         out["sentiment"] = metrics(y_true, y_pred) if y_true else None
+        review = _review_split([(t == p, f) for t, p, f in zip(y_true, y_pred, flags)])
+        if out["sentiment"] and review:
+            out["sentiment"]["review"] = review
         out["sentences_unmatched"] = missing
     return out
 

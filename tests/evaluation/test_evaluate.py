@@ -94,3 +94,17 @@ def test_leave_one_kind_out_reports_each_held_out_kind(small_frames):
     y, proba, classes = result["oof"]["sentiment"]
     assert proba.shape == (len(y), len(classes)) and np.allclose(proba.sum(axis=1), 1.0)
     assert "joint" in comparison_table(result)
+
+
+def test_real_figures_split_by_review_flag():
+    from pipeline.evaluation.evaluate import evaluate_real
+
+    def record(heading, predicted, review):
+        return {"report": "r", "source": None, "heading_outcome": heading, "predicted_outcome": predicted,
+                "review": review, "sentences": []}
+    records = [record(4, 4, False), record(4, 4, False), record(7, 4, True), record(9, 9, True),
+               record(None, 2, True)]
+    review = evaluate_real(records)["outcome"]["review"]
+    assert review == {"flagged": 2, "share_flagged": 0.5, "accuracy_flagged": 0.5, "accuracy_not_flagged": 1.0}
+    # a model without calibration flags nothing: no split rather than a made-up one
+    assert "review" not in evaluate_real([{**r, "review": None} for r in records])["outcome"]
