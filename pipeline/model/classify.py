@@ -39,7 +39,8 @@ MODES = ("fast", "accurate")
 ENCODERS = ("finetuned", "frozen")
 
 
-def _embedding(mode: str, weight: float, encoder: str, unit: str, finetune: dict | None):
+def _embedding(mode: str, weight: float, encoder: str, unit: str, finetune: dict | None,
+               columns: tuple[str, ...] = ("text",)):
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     if encoder not in ENCODERS:
@@ -50,7 +51,8 @@ def _embedding(mode: str, weight: float, encoder: str, unit: str, finetune: dict
         from .embed import SentenceEmbedder
         return [("embedding", SentenceEmbedder(weight=weight), ["text"])]
     from .finetune import FineTunedEncoder
-    return [("embedding", FineTunedEncoder(unit=unit, weight=weight, **(finetune or {})), ["text"])]
+    return [("embedding", FineTunedEncoder(unit=unit, weight=weight, context=len(columns) > 1, **(finetune or {})),
+             list(columns))]
 
 
 def make_outcome_model(C: float = 30.0, max_features: int = 20000, mode: str = "fast",
@@ -83,18 +85,20 @@ def make_outcome_model(C: float = 30.0, max_features: int = 20000, mode: str = "
 
 def make_sentiment_model(C: float = 4.0, max_features: int = 40000, context: bool = True, mode: str = "fast",
                          embedding_weight: float = 1.0, encoder: str = "finetuned",
-                         finetune: dict | None = None) -> Pipeline:
+                         finetune: dict | None = None, encoder_context: bool = False) -> Pipeline:
     """Sentence → sentiment: lemma 1-3-grams, character n-grams, cue counts, and
     (with ``context``) the previous sentence's cues, so "However, ..." after a
     strength reads as the turn it is; in the accurate mode also the sentence's
-    vector from an encoder fine-tuned on sentiment (or ``encoder="frozen"``)."""
+    vector from an encoder fine-tuned on sentiment (or ``encoder="frozen"``); with
+    ``encoder_context`` the fine-tuned encoder also reads the previous sentence."""
     parts = [
         ("words", TfidfVectorizer(ngram_range=(1, 3), min_df=2, sublinear_tf=True,
                                   max_features=max_features, dtype=np.float32), "lemmas"),
         ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=3, sublinear_tf=True,
                                   max_features=max_features, lowercase=True, dtype=np.float32), "text"),
         ("cues", CueFeatures(), ["text"]),
-        *_embedding(mode, embedding_weight, encoder, "sentence", finetune),
+        *_embedding(mode, embedding_weight, encoder, "sentence", finetune,
+                    ("text", "prev") if encoder_context else ("text",)),
     ]
     if context:
         parts.append(("prev_cues", CueFeatures(prefix="prev_"), ["prev"]))

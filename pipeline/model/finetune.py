@@ -156,6 +156,10 @@ class FineTunedEncoder(TransformerMixin, BaseEstimator):
     top_layers : int
         How many of the encoder's six transformer layers are tuned (the top ones); the rest
         and the embeddings stay as installed.  Fewer layers: a cheaper fit and a smaller file.
+    context : bool
+        For sentences: ``X`` has a second column, the previous sentence of the same paragraph,
+        which the encoder reads after the sentence, past its separator token (so truncation
+        cuts the context first).
     rank : int or None
         Rank of the stored update to each tuned matrix (see the module's docstring); None
         stores the tuned matrices whole, in int8.  Held-out figures use the stored encoder.
@@ -172,7 +176,7 @@ class FineTunedEncoder(TransformerMixin, BaseEstimator):
 
     def __init__(self, unit: str = "sentence", epochs: int = 2, learning_rate: float = 8e-5,
                  batch_size: int = 32, max_length: int = 64, weight: float = 1.0, top_layers: int = 3,
-                 rank: int | None = 32, max_examples: int | None = None, seed: int = 0, threads: int | None = 1):
+                 context: bool = False, rank: int | None = 32, max_examples: int | None = None, seed: int = 0, threads: int | None = 1):
         self.unit = unit
         self.epochs = epochs
         self.learning_rate = learning_rate
@@ -180,6 +184,7 @@ class FineTunedEncoder(TransformerMixin, BaseEstimator):
         self.max_length = max_length
         self.weight = weight
         self.top_layers = top_layers
+        self.context = context
         self.rank = rank
         self.max_examples = max_examples
         self.seed = seed
@@ -187,8 +192,13 @@ class FineTunedEncoder(TransformerMixin, BaseEstimator):
 
     # -- helpers -------------------------------------------------------------------------------
     def _texts(self, X) -> list[str]:
-        col = X.iloc[:, 0] if isinstance(X, pd.DataFrame) else pd.Series(np.asarray(X).ravel())
-        return [str(t) for t in col]
+        frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X, dtype=object).reshape(len(X), -1))
+        texts = [str(t) for t in frame.iloc[:, 0]]
+        if not self.context:
+            return texts
+        if self.unit != "sentence" or frame.shape[1] < 2:
+            raise ValueError("context=True reads sentences with the previous one in a second column")
+        return [f"{t} [SEP] {p}" if str(p).strip() else t for t, p in zip(texts, frame.iloc[:, 1])]
 
     def _units(self, texts: list[str]) -> tuple[list[str], np.ndarray]:
         """Sentences to encode and, for each, the row it belongs to."""

@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from pipeline.model.embed import encoder_available
@@ -113,3 +114,20 @@ def test_paragraph_vectors_average_their_sentences():
     para = enc.transform([["Staff were kind. Food was good."]])[0]
     parts = enc.embed_sentences(["Staff were kind.", "Food was good."]).mean(0)
     assert np.allclose(para, parts / np.linalg.norm(parts), atol=1e-5)
+
+
+def test_sentence_encoder_can_read_the_previous_sentence():
+    import pandas as pd
+
+    from pipeline.model.finetune import FineTunedEncoder
+    X = pd.DataFrame({"text": ["Staff were kind.", "However, two records were late.", "Meals were hot.",
+                               "Call bells went unanswered."] * 3,
+                      "prev": ["", "Staff were kind.", "", "Meals were hot."] * 3})
+    y = ["strength", "improvement", "strength", "improvement"] * 3
+    enc = FineTunedEncoder(context=True, epochs=1, batch_size=4, max_examples=12).fit(X, y)
+    assert enc._texts(X)[1] == "However, two records were late. [SEP] Staff were kind."
+    # the same sentence after another one is another input, so another vector
+    other = X.assign(prev=["Meals were hot."] * len(X))
+    assert not np.allclose(enc.transform(X)[1], enc.transform(other)[1])
+    with pytest.raises(ValueError, match="second column"):
+        FineTunedEncoder(context=True).fit(X[["text"]], y)
