@@ -14,6 +14,8 @@ import random
 import re
 from html import escape
 
+from documents import make_pdf
+
 BULLET = re.compile(r"^\s*(?:[-*•]\s)")
 
 
@@ -234,34 +236,6 @@ def pdf(plain: str) -> bytes:
         page.insert(0, (72, 810, 8, "Care Quality Commission - inspection report"))
         page.append((280, 30, 8, f"Page {n} of {total}"))
     return make_pdf(pages)
-
-
-def make_pdf(pages, width=595, height=842) -> bytes:
-    """A minimal valid PDF; ``pages`` lists each page's lines as (x, y, font size, text) in Helvetica."""
-    def esc(s):
-        return s.encode("cp1252").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
-
-    font = 3 + 2 * len(pages)
-    objects, kids = {}, []
-    for i, lines in enumerate(pages):
-        page, content = 3 + 2 * i, 4 + 2 * i
-        kids.append(f"{page} 0 R")
-        stream = b"".join(b"BT /F1 %g Tf %g %g Td (%s) Tj ET\n" % (size, x, y, esc(text)) for x, y, size, text in lines)
-        objects[page] = (f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width} {height}] "
-                         f"/Resources << /Font << /F1 {font} 0 R >> >> /Contents {content} 0 R >>").encode()
-        objects[content] = b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream)
-    objects[1] = b"<< /Type /Catalog /Pages 2 0 R >>"
-    objects[2] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(pages)} >>".encode()
-    objects[font] = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
-    out, offsets = bytearray(b"%PDF-1.4\n"), {}
-    for k in sorted(objects):
-        offsets[k] = len(out)
-        out += b"%d 0 obj\n%s\nendobj\n" % (k, objects[k])
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (font + 1)
-    out += b"".join(b"%010d 00000 n \n" % offsets[k] for k in range(1, font + 1))
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (font + 1, xref)
-    return bytes(out)
 
 
 TEXT_LAYOUTS = {"blank lines": blank_lines, "one paragraph per line": one_per_line, "CRLF": crlf,
