@@ -281,6 +281,11 @@ class FineTunedEncoder(TransformerMixin, BaseEstimator):
         state.pop("_verified", None)
         return state
 
+    def __setstate__(self, state):
+        # models saved before a parameter existed load with its default (which is what they did)
+        state = {"context": False, **state}
+        super().__setstate__(state)
+
     def _model(self):
         if self.digest_ not in _LOADED:
             tokenizer, model = _base()

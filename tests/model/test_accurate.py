@@ -131,3 +131,13 @@ def test_sentence_encoder_can_read_the_previous_sentence():
     assert not np.allclose(enc.transform(X)[1], enc.transform(other)[1])
     with pytest.raises(ValueError, match="second column"):
         FineTunedEncoder(context=True).fit(X[["text"]], y)
+
+
+def test_shipped_accurate_model_loads_and_tags(joint_file):
+    # a model saved before a parameter was added still loads, with the parameter's default
+    import pipeline
+    from pipeline.model.persist import DEFAULT_MODEL, load_model
+    model = load_model(DEFAULT_MODEL.parent / "esq-accurate")
+    assert model.card["mode"] == "accurate"
+    df = pipeline.tag(joint_file, model=model)
+    assert len(df) == 5 and df["review"].notna().all()
