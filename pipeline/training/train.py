@@ -1,7 +1,7 @@
 """Corpus → fitted model directory: training frames, fitting, the card.
 
 ``esq train`` calls :func:`train`; the shipped default model is rebuilt by
-``esq train --out models/esq-fast`` from the project's corpus.
+``esq train --scheme kind --out models/esq-fast`` from the project's corpus.
 """
 
 from __future__ import annotations

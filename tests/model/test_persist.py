@@ -213,7 +213,7 @@ def test_tag_reads_a_pickle_only_with_trust_pickle(pickled_dir, joint_file, tmp_
 
 
 def test_shipped_models_were_trained_on_this_corpus():
-    """A corpus change must come with retrained models (`esq train --out models/esq-fast`)."""
+    """A corpus change must come with retrained models (`esq train --scheme kind --out models/esq-fast`, and the accurate one)."""
     from pipeline.corpus.store import corpus_hash
     here = corpus_hash()
     for name in ("esq-fast", "esq-accurate"):
