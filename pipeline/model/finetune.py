@@ -176,7 +176,8 @@ class FineTunedEncoder(TransformerMixin, BaseEstimator):
 
     def __init__(self, unit: str = "sentence", epochs: int = 2, learning_rate: float = 8e-5,
                  batch_size: int = 32, max_length: int = 64, weight: float = 1.0, top_layers: int = 3,
-                 context: bool = False, rank: int | None = 32, max_examples: int | None = None, seed: int = 0, threads: int | None = 1):
+                 context: bool = False, rank: int | None = 32, max_examples: int | None = None, seed: int = 0,
+                 threads: int | None = 1):
         self.unit = unit
         self.epochs = epochs
         self.learning_rate = learning_rate
@@ -228,6 +229,8 @@ class FineTunedEncoder(TransformerMixin, BaseEstimator):
         tokenizer, model = _base()
         for name, param in model.named_parameters():
             param.requires_grad = _trainable(name, self.top_layers)
+        # the installed values of what is tuned: the stored update is measured from them
+        installed = {k: v.detach().clone() for k, v in model.state_dict().items() if _trainable(k, self.top_layers)}
         head = torch.nn.Linear(DIM, len(classes))
         counts = np.bincount(target, minlength=len(classes)).astype(np.float64)
         class_weight = torch.tensor(len(target) / (len(classes) * np.maximum(counts, 1)), dtype=torch.float32)
@@ -260,7 +263,7 @@ class FineTunedEncoder(TransformerMixin, BaseEstimator):
                 scheduler.step()
         model.eval()
         state = {k: v for k, v in model.state_dict().items() if _trainable(k, self.top_layers)}
-        self.weights_ = _compress(state, _base()[1].state_dict(), self.rank)
+        self.weights_ = _compress(state, installed, self.rank)
         self.digest_ = _digest(self.weights_)
         self.encoder_files_ = embed.encoder_files()
         self.classes_ = classes
