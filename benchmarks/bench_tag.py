@@ -14,7 +14,8 @@ baselines, VADER and TextBlob over the same sentences.
 The corpus has 95 reports, so larger sizes cycle it.  esq's per-text caches
 (sentence vectors, cue counts) are emptied after every report, so a report
 seen again costs what a new one would: copies of one text otherwise flatter
-the accurate mode several times over.
+the accurate mode several times over.  Its per-word tables (each word's
+n-gram keys) are emptied after every pass over the corpus.
 """
 
 from __future__ import annotations
@@ -32,9 +33,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+def _corpus() -> list[Path]:
+    return sorted((ROOT / "corpus" / "reports").glob("*.md"))
+
+
 def _reports(n: int):
-    paths = sorted((ROOT / "corpus" / "reports").glob("*.md"))
-    return list(islice(cycle(paths), n))
+    return list(islice(cycle(_corpus()), n))
 
 
 def _child(kind: str, n: int, model_dir: str | None) -> dict:
@@ -55,12 +59,13 @@ def _child(kind: str, n: int, model_dir: str | None) -> dict:
         model, nlp = load_model(model_dir), build_nlp()
         load_seconds = time.perf_counter() - t_load
         t0 = time.perf_counter()
-        for p in paths:
+        corpus_size = len(_corpus())
+        for i, p in enumerate(paths, 1):
             for rec in tag_report(segment(read(p)), model, nlp):
                 paragraphs += 1
                 sentences += len(rec["sentences"])
                 tokens += len(rec["text"].split())
-            _forget()
+            _forget(words=i % corpus_size == 0)
     elif kind == "floor":
         nlp = spacy.blank("en")
         nlp.add_pipe("sentencizer")
@@ -102,9 +107,15 @@ def _child(kind: str, n: int, model_dir: str | None) -> dict:
             "peak_rss_mb": round(peak_mb, 1), "load_seconds": round(load_seconds, 3) if kind == "esq" else None}
 
 
-def _forget() -> None:
-    """Empty esq's per-text caches, as if every report were new."""
-    from pipeline.model import embed, nlp
+def _forget(words: bool = False) -> None:
+    """Empty esq's per-text caches, as if every report were new; with ``words``, also the per-word
+    n-gram tables (emptied after each pass over the corpus, so a second pass learns its words anew
+    as a stream of new reports would learn their rare words)."""
+    from pipeline.model import embed, ngrams, nlp
+    if words:
+        ngrams._WORDS.clear()
+        for table in ngrams._CHARS.values():
+            table.clear()
     embed._CACHE.clear()
     nlp.cue_vector.cache_clear()
     finetune = sys.modules.get("pipeline.model.finetune")

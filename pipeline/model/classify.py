@@ -12,11 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from .features import CueFeatures
+from .ngrams import CharNgrams, WordNgrams
 from ..standards import OUTCOME_LABELS, label_key
 
 __all__ = [
@@ -59,7 +59,7 @@ def make_outcome_model(C: float = 30.0, max_features: int = 20000, mode: str = "
                        embedding_weight: float = 1.0, context: bool = True,
                        context_weight: float = 0.5, encoder: str = "finetuned",
                        finetune: dict | None = None) -> Pipeline:
-    """Paragraph → outcome: TF-IDF over lemma uni- and bigrams (plus, in the accurate
+    """Paragraph → outcome: TF-IDF over lemma uni- and bigrams (:mod:`pipeline.model.ngrams`) (plus, in the accurate
     mode, the paragraph's vector from an encoder fine-tuned on outcomes, or with
     ``encoder="frozen"`` the stock encoder's; with ``context``, the lemmas of the
     neighbouring paragraphs, down-weighted).  ``finetune`` passes settings to
@@ -68,14 +68,12 @@ def make_outcome_model(C: float = 30.0, max_features: int = 20000, mode: str = "
     It sees only paragraph text, never a heading.
     """
     parts = [
-        ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_df=0.5, sublinear_tf=True,
-                                  max_features=max_features, dtype=np.float32), "lemmas"),
+        ("words", WordNgrams(ngram_range=(1, 2), min_df=2, max_df=0.5, max_features=max_features), "lemmas"),
         *_embedding(mode, embedding_weight, encoder, "paragraph", finetune),
     ]
     weights = None
     if context:
-        parts.append(("context", TfidfVectorizer(min_df=2, max_df=0.5, sublinear_tf=True,
-                                                 max_features=max_features // 2, dtype=np.float32), "neighbours"))
+        parts.append(("context", WordNgrams(min_df=2, max_df=0.5, max_features=max_features // 2), "neighbours"))
         weights = {"context": context_weight}
     return Pipeline([
         ("features", ColumnTransformer(parts, transformer_weights=weights)),
@@ -92,10 +90,8 @@ def make_sentiment_model(C: float = 4.0, max_features: int = 40000, context: boo
     vector from an encoder fine-tuned on sentiment (or ``encoder="frozen"``); with
     ``encoder_context`` the fine-tuned encoder also reads the previous sentence."""
     parts = [
-        ("words", TfidfVectorizer(ngram_range=(1, 3), min_df=2, sublinear_tf=True,
-                                  max_features=max_features, dtype=np.float32), "lemmas"),
-        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=3, sublinear_tf=True,
-                                  max_features=max_features, lowercase=True, dtype=np.float32), "text"),
+        ("words", WordNgrams(ngram_range=(1, 3), min_df=2, max_features=max_features), "lemmas"),
+        ("chars", CharNgrams(ngram_range=(3, 5), min_df=3, max_features=max_features), "text"),
         ("cues", CueFeatures(), ["text"]),
         *_embedding(mode, embedding_weight, encoder, "sentence", finetune,
                     ("text", "prev") if encoder_context else ("text",)),

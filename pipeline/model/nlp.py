@@ -23,13 +23,15 @@ from ..segment.layout import ZERO_WIDTH
 __all__ = ["build_nlp", "Sentence", "Analysed", "analyse", "visible", "CUES", "cue_counts", "cue_vector"]
 
 _INVISIBLE = {ord(ch): None for ch in ZERO_WIDTH}
+_ANY_INVISIBLE = re.compile("[" + re.escape("".join(ZERO_WIDTH)) + "]")
 
 
 def visible(text: str) -> str:
     """``text`` without the characters that take no space (zero-width spaces and joiners, soft
     hyphens, byte-order marks): PDF and web exports put them inside words, where they would
     hide the word from the lemmatizer and the features."""
-    return text.translate(_INVISIBLE)
+    # translate() looks every character up in a dict; most texts have nothing to drop
+    return text.translate(_INVISIBLE) if _ANY_INVISIBLE.search(text) else text
 
 
 def _without_invisible(text: str) -> tuple[str, list[int] | None]:
@@ -127,6 +129,13 @@ def analyse(nlp: Language, texts: Iterable[str], spans: Iterable[list[tuple[int,
 
     strings = nlp.vocab.strings
     cache: dict[tuple[int, int, int, int], str | None] = {}
+    # The lookup lemmatizer walks Token objects in Python, one per token; its table gives the same
+    # lemma looked up once per word type below, so that pipe sits out.
+    lookup, disable = None, []
+    if "lemmatizer" in nlp.pipe_names:
+        pipe = nlp.get_pipe("lemmatizer")
+        if getattr(pipe, "mode", None) == "lookup" and nlp.pipe_names[-1] == "lemmatizer":
+            lookup, disable = pipe.lookups.get_table("lemma_lookup", {}), ["lemmatizer"]
 
     def lemma_of(orth: int, lemma: int, punct: int, space: int) -> str | None:
         # Token objects cost more than the rest of this stage; work on arrays, one lookup per word type.
@@ -138,20 +147,26 @@ def analyse(nlp: Language, texts: Iterable[str], spans: Iterable[list[tuple[int,
             elif text.lower() in {"not", "n't", "no"}:
                 cache[key] = "not"
             else:
-                cache[key] = re.sub(r"\d", "#", (strings[lemma] if lemma else text).lower())
+                if not lemma and lookup is not None:
+                    found = lookup.get(text, text)
+                    base = found if isinstance(found, str) else found[0]
+                else:
+                    base = strings[lemma] if lemma else text
+                cache[key] = re.sub(r"\d", "#", base.lower())
         return cache[key]
 
     spans_iter = iter(spans) if spans is not None else None
-    cleaned = ((clean, (text, kept)) for text in texts for clean, kept in [_without_invisible(text)])
-    for doc, (raw, kept) in nlp.pipe(cleaned, batch_size=batch_size, as_tuples=True):
+    cleaned = ((clean, (clean, text, kept)) for text in texts for clean, kept in [_without_invisible(text)])
+    for doc, (clean, raw, kept) in nlp.pipe(cleaned, batch_size=batch_size, as_tuples=True, disable=disable):
         given = next(spans_iter) if spans_iter is not None else None
         if given is not None and kept is not None:
             given = [(bisect.bisect_left(kept, a), bisect.bisect_left(kept, b)) for a, b in given]
         rows = doc.to_array([ORTH, LEMMA, IS_PUNCT, IS_SPACE, SENT_START, IDX]).tolist()
         n = len(rows)
         lemmas = [lemma_of(o, l, p, sp) for o, l, p, sp, _, _ in rows]
-        # Doc.text and Doc[i] build Python objects token by token: read the string and lengths once
-        text = doc.text
+        # Doc.text and Doc[i] build Python objects token by token; the tokenizer keeps every
+        # character, so the text spaCy read is the doc's text
+        text = clean
         lengths = doc.to_array([LENGTH]).tolist() if n else []
         idx = [r[5] for r in rows]
         if given is None:

@@ -52,6 +52,8 @@ _CHECKED = ("scikit-learn", "numpy", "scipy")
 #: checked against the installed encoder before use.
 TRUSTED_TYPES: tuple[str, ...] = (
     "pipeline.model.features.CueFeatures",
+    "pipeline.model.ngrams.WordNgrams",
+    "pipeline.model.ngrams.CharNgrams",
     "pipeline.model.embed.SentenceEmbedder",
     "pipeline.model.finetune.FineTunedEncoder",
 )
@@ -147,9 +149,11 @@ def _vocabularies_as_arrays(estimators):
 
 
 def _vocabularies_as_dicts(estimator) -> None:
+    from sklearn.feature_extraction.text import CountVectorizer  # TfidfVectorizer's base
+
     for part in _fitted_parts(estimator):
         vocabulary = getattr(part, "vocabulary_", None)
-        if isinstance(vocabulary, np.ndarray):
+        if isinstance(part, CountVectorizer) and isinstance(vocabulary, np.ndarray):
             part.vocabulary_ = {str(term): index for index, term in enumerate(vocabulary.tolist())}
 
 

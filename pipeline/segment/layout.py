@@ -32,6 +32,8 @@ __all__ = ["Line", "Unit", "lines", "paragraphs", "tables", "normalise", "ZERO_W
 #: Characters that take no space: dropped from the normal form, and never part of a span's edge.
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 _ZW = set(ZERO_WIDTH)
+# what the normal form changes: whitespace other than one plain space, invisible characters
+_IRREGULAR = re.compile("[^\\S ]|  |[" + ZERO_WIDTH + "]")
 
 
 def _blank(ch: str) -> bool:
@@ -73,6 +75,9 @@ class Line:
 
 
 def _normal_form(src: str, start: int, end: int) -> tuple[str, list[int]]:
+    plain = src[start:end]
+    if not _IRREGULAR.search(plain) and plain[:1] != " " and plain[-1:] != " ":
+        return plain, list(range(start, end))  # most lines: already their normal form
     out: list[str] = []
     index: list[int] = []
     space = False
