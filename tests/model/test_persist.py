@@ -21,7 +21,8 @@ def test_shipped_model_card():
     assert card["labels"]["sentiment"] == ["strength", "improvement", "neutral"]
     assert "general" in card["labels"]["outcome"] and len(card["labels"]["outcome"]) == 29
     assert card["corpus"]["sha256"] and card["evaluation"]["outcome"]["macro_f1"] > 0
-    assert _model_file(DEFAULT_MODEL).stat().st_size < 4_000_000
+    # a few MB: weights in float32, terms as arrays (their 64-bit keys, 0.8 MB, do not compress)
+    assert _model_file(DEFAULT_MODEL).stat().st_size < 5_000_000
 
 
 def test_shipped_model_loads_and_tags(joint_file, nlp):
