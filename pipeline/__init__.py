@@ -12,6 +12,9 @@ Public API::
 """
 
 from ._version import __version__
+from ._imports import import_spacy
+
+import_spacy()  # before anything imports it: see pipeline/_imports.py
 
 from .api import (Comparison, compare, coverage, explain, front_matter, left_out, load_model, sentences,  # noqa: E402
                   summarize, tag, verdicts)

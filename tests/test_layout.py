@@ -5,9 +5,9 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "pipeline"
 # The stages in the order data flows; a module may import its own stage or an earlier one.
-# Foundations (standards, atomic, _version) come first; api and cli, the entry points, last.
-ORDER = ["_version", "standards", "atomic", "read", "segment", "model", "run", "report", "corpus", "evaluation",
-         "training", "api", "cli", "__init__", "__main__"]
+# Foundations (_version, _imports, standards, atomic) come first; api and cli, the entry points, last.
+ORDER = ["_version", "_imports", "standards", "atomic", "read", "segment", "model", "run", "report", "corpus",
+         "evaluation", "training", "api", "cli", "__init__", "__main__"]
 
 
 def _module_name(path: Path) -> str:

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import atomic_write, public
+from .._imports import import_skops
 
 __all__ = ["FORMAT_VERSION", "DEFAULT_MODEL", "MODEL_FILE", "PICKLE_FILE", "TRUSTED_TYPES", "Model", "ModelError",
            "PickleModelWarning", "save_model", "load_model", "convert_model", "verify", "library_versions",
@@ -161,7 +162,7 @@ def save_model(model: Model, directory: Path | str) -> Path:
     """Write ``model.skops`` and ``card.json`` (naming the file, with its sha256) into ``directory``."""
     import zipfile
 
-    import skops.io as sio
+    sio = import_skops()
     for estimator in (model.outcome, model.sentiment):
         _slim(estimator)
     directory = Path(directory)
@@ -249,7 +250,7 @@ def _check_encoder(directory: Path, card: dict) -> None:
 def _read_skops(path: Path) -> dict:
     import zipfile
 
-    import skops.io as sio
+    sio = import_skops()
     from skops.io.exceptions import UntrustedTypesFoundException
     try:
         # Reading the file's tree of types builds nothing: the audit comes before any object exists.

@@ -1,0 +1,37 @@
+"""Tagging in the fast mode never imports PyTorch, even where the accurate extra installed it."""
+
+import importlib.util
+import os
+import subprocess
+import sys
+
+import pytest
+
+needs_torch = pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="PyTorch is not installed")
+
+_RUN = ("import sys, pipeline\n"
+        "from pipeline.model.persist import load_model\n"
+        "from pipeline.model.nlp import build_nlp\n"
+        "df = pipeline.tag([sys.argv[1]], model=load_model(), nlp=build_nlp())\n"
+        "print(len(df), 'torch' in sys.modules)\n"
+        "import torch, thinc.compat\n"
+        "print(float(torch.ones(3).sum()), thinc.compat.has_torch)\n")
+
+
+def _run(path, **env):
+    out = subprocess.run([sys.executable, "-c", _RUN, str(path)], capture_output=True, text=True, check=True,
+                         env={**os.environ, **env})
+    return out.stdout.split()
+
+
+@needs_torch
+def test_fast_tagging_leaves_pytorch_unimported_and_importable(joint_file):
+    rows, imported, total, thinc_sees_torch = _run(joint_file)
+    assert int(rows) > 0 and imported == "False"
+    assert total == "3.0" and thinc_sees_torch == "False"
+
+
+@needs_torch
+def test_thinc_sees_pytorch_when_asked(joint_file):
+    *_, thinc_sees_torch = _run(joint_file, ESQ_SPACY_TORCH="1")
+    assert thinc_sees_torch == "True"
