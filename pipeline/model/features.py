@@ -26,14 +26,22 @@ COLUMNS = ("text", "lemmas", "prev", "next", "neighbours")
 def frame(rows) -> pd.DataFrame:
     """A DataFrame with :data:`COLUMNS` from dicts (missing context → empty); the texts
     without invisible characters (:func:`pipeline.model.nlp.visible`)."""
-    df = pd.DataFrame(list(rows))
-    for col in COLUMNS:
-        if col not in df:
-            df[col] = ""
-    df = df.fillna("")
-    for col in ("text", "prev", "next"):
-        df[col] = [visible(t) if isinstance(t, str) else t for t in df[col]]
-    return df
+    rows = list(rows)
+    names = list(dict.fromkeys(key for row in rows for key in row))
+    names += [col for col in COLUMNS if col not in names]
+
+    def cell(value, col):
+        if value is None or (isinstance(value, float) and value != value):  # missing or NaN
+            return ""
+        return visible(value) if col in _VISIBLE and isinstance(value, str) else value
+
+    # object columns: pandas's Arrow-backed strings cost more to build and to iterate than the
+    # estimators spend on them
+    return pd.DataFrame({col: pd.Series([cell(row.get(col), col) for row in rows], dtype=object)
+                         for col in names}, index=pd.RangeIndex(len(rows)))
+
+
+_VISIBLE = ("text", "prev", "next")
 
 
 class CueFeatures(TransformerMixin, BaseEstimator):

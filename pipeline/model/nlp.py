@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -100,6 +101,10 @@ def build_nlp(model: str | None = None) -> Language:
     return nlp
 
 
+_LEMMA_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_UNSEEN = object()
+
+
 @dataclass(frozen=True)
 class Sentence:
     """A sentence as offsets into the text given to :func:`analyse`, with its lemmas."""
@@ -128,7 +133,11 @@ def analyse(nlp: Language, texts: Iterable[str], spans: Iterable[list[tuple[int,
     from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LEMMA, LENGTH, ORTH, SENT_START
 
     strings = nlp.vocab.strings
-    cache: dict[tuple[int, int, int, int], str | None] = {}
+    # one lemma per (word, spaCy lemma), kept with the pipeline across calls: most words of a
+    # report were seen in the reports before it
+    cache = _LEMMA_CACHE.setdefault(nlp, {})
+    if len(cache) > 500_000:
+        cache.clear()
     # The lookup lemmatizer walks Token objects in Python, one per token; its table gives the same
     # lemma looked up once per word type below, so that pipe sits out.
     lookup, disable = None, []
@@ -137,23 +146,23 @@ def analyse(nlp: Language, texts: Iterable[str], spans: Iterable[list[tuple[int,
         if getattr(pipe, "mode", None) == "lookup" and nlp.pipe_names[-1] == "lemmatizer":
             lookup, disable = pipe.lookups.get_table("lemma_lookup", {}), ["lemmatizer"]
 
-    def lemma_of(orth: int, lemma: int, punct: int, space: int) -> str | None:
-        # Token objects cost more than the rest of this stage; work on arrays, one lookup per word type.
-        key = (orth, lemma, punct, space)
-        if key not in cache:
-            text = strings[orth]
-            if space or (punct and text != "%"):
-                cache[key] = None
-            elif text.lower() in {"not", "n't", "no"}:
-                cache[key] = "not"
+    def lemma_of(key: tuple[int, int], punct: int, space: int) -> str | None:
+        # punctuation and space are properties of the word (spaCy's lexeme), so the key is the word
+        orth, lemma = key
+        text = strings[orth]
+        if space or (punct and text != "%"):
+            out = None
+        elif text.lower() in {"not", "n't", "no"}:
+            out = "not"
+        else:
+            if not lemma and lookup is not None:
+                found = lookup.get(text, text)
+                base = found if isinstance(found, str) else found[0]
             else:
-                if not lemma and lookup is not None:
-                    found = lookup.get(text, text)
-                    base = found if isinstance(found, str) else found[0]
-                else:
-                    base = strings[lemma] if lemma else text
-                cache[key] = re.sub(r"\d", "#", base.lower())
-        return cache[key]
+                base = strings[lemma] if lemma else text
+            out = re.sub(r"\d", "#", base.lower())
+        cache[key] = out
+        return out
 
     spans_iter = iter(spans) if spans is not None else None
     cleaned = ((clean, (clean, text, kept)) for text in texts for clean, kept in [_without_invisible(text)])
@@ -163,7 +172,12 @@ def analyse(nlp: Language, texts: Iterable[str], spans: Iterable[list[tuple[int,
             given = [(bisect.bisect_left(kept, a), bisect.bisect_left(kept, b)) for a, b in given]
         rows = doc.to_array([ORTH, LEMMA, IS_PUNCT, IS_SPACE, SENT_START, IDX]).tolist()
         n = len(rows)
-        lemmas = [lemma_of(o, l, p, sp) for o, l, p, sp, _, _ in rows]
+        # Token objects cost more than the rest of this stage: work on the arrays, a dict lookup a token
+        keys = [(r[0], r[1]) for r in rows]
+        lemmas = [cache.get(k, _UNSEEN) for k in keys]
+        for i, lem in enumerate(lemmas):
+            if lem is _UNSEEN:
+                lemmas[i] = lemma_of(keys[i], rows[i][2], rows[i][3])
         # Doc.text and Doc[i] build Python objects token by token; the tokenizer keeps every
         # character, so the text spaCy read is the doc's text
         text = clean
