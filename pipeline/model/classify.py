@@ -49,7 +49,9 @@ def _embedding(mode: str, weight: float, encoder: str, unit: str, finetune: dict
         return []
     if encoder == "frozen":
         from .embed import SentenceEmbedder
-        return [("embedding", SentenceEmbedder(weight=weight), ["text"])]
+        # a paragraph's vector is the mean of its sentences': each sentence is encoded once
+        return [("embedding", SentenceEmbedder(weight=weight, unit="paragraph" if unit == "paragraph" else "text"),
+                 ["text"])]
     from .finetune import FineTunedEncoder
     return [("embedding", FineTunedEncoder(unit=unit, weight=weight, context=len(columns) > 1, **(finetune or {})),
              list(columns))]

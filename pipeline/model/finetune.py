@@ -25,13 +25,19 @@ norms.  Fine-tuning moves a matrix by about 2% of its norm and most of that
 movement lies in a few directions, so the truncation costs little; the card's
 held-out figures are measured on the truncated encoders, as shipped.  The
 file a model is saved in holds no code and no copy of the base encoder.
+
+With ``runtime="onnx"`` (the default for new estimators) ``fit`` also builds
+the tuned encoder's int8 ONNX graph and records its sha256, and embedding
+runs that graph under ONNX Runtime, without importing PyTorch (see
+:mod:`pipeline.model.onnx_encoder`); the classifier after it is then fitted
+on the int8 vectors it will see.  Estimators saved before the parameter
+existed load with ``runtime="torch"`` and encode as they did.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import re
 from collections import OrderedDict
 
 import numpy as np
@@ -40,23 +46,14 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from . import embed
-from .embed import EncoderUnavailable, _model_dir
+from .embed import RUNTIMES, EncoderUnavailable, _model_dir, split_sentences
 
 __all__ = ["FineTunedEncoder", "split_sentences"]
 
 DIM = 384
-# Sentence ends inside a paragraph: a full stop, ! or ? (optionally closing a quotation) before
-# whitespace and a capital, digit or opening quote.  Cheap and good enough for averaging.
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"'’”)]*\s+(?=[\"'‘“(]?[A-Z0-9])")
 _LOADED: OrderedDict[str, object] = OrderedDict()  # weights digest -> (tokenizer, model), a few at most
-_CACHE: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()  # (digest, sentence) -> vector
+_CACHE: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()  # (what encodes, sentence) -> vector
 _CACHE_MAX = 200_000
-
-
-def split_sentences(text: str) -> list[str]:
-    """A paragraph's sentences for averaging (at least one, the text itself)."""
-    parts = [p.strip() for p in _SENTENCE_BREAK.split(str(text)) if p.strip()]
-    return parts or [str(text).strip() or " "]
 
 
 def _torch():
@@ -111,20 +108,29 @@ def _compress(state: dict, base: dict, rank: int | None) -> dict:
     return out
 
 
-def _expand(weights: dict, base: dict) -> dict:
-    """The tuned state dict: stored matrices rebuilt on the installed ``base`` encoder's."""
-    torch = _torch()
+def _expand_arrays(weights: dict, base: dict) -> dict:
+    """The tuned tensors as float32 NumPy arrays, stored matrices rebuilt on ``base``'s (arrays or
+    tensors of the installed encoder, by name).  The ONNX graph is built from these, the PyTorch
+    model loads them: both see the same numbers."""
     out = {}
     for name, value in weights.items():
         if isinstance(value, tuple) and value[0] == "delta":
             _, left, right = value
-            out[name] = base[name] + torch.from_numpy(left.astype(np.float32) @ right.astype(np.float32))
+            installed = base[name]
+            installed = installed.detach().cpu().numpy() if hasattr(installed, "detach") else np.asarray(installed)
+            out[name] = installed.astype(np.float32) + (left.astype(np.float32) @ right.astype(np.float32))
         elif isinstance(value, tuple):
             _, q, scale = value
-            out[name] = torch.from_numpy(q.astype(np.float32) * scale[:, None])
+            out[name] = q.astype(np.float32) * scale[:, None]
         else:
-            out[name] = torch.from_numpy(np.asarray(value, dtype=np.float32))
+            out[name] = np.asarray(value, dtype=np.float32)
     return out
+
+
+def _expand(weights: dict, base: dict) -> dict:
+    """The tuned state dict: stored matrices rebuilt on the installed ``base`` encoder's."""
+    torch = _torch()
+    return {name: torch.from_numpy(np.ascontiguousarray(a)) for name, a in _expand_arrays(weights, base).items()}
 
 
 def _digest(weights: dict) -> str:
@@ -172,12 +178,21 @@ class FineTunedEncoder(TransformerMixin, BaseEstimator):
         PyTorch threads while fitting (None: PyTorch's default).  One thread per fit, with
         folds and tasks fitted in parallel processes, is much faster on a busy 2-core machine:
         PyTorch's threads spin while they wait for a core.
+    runtime : {"onnx", "torch"}
+        What embeds.  ``"onnx"``: the tuned encoder's int8 graph under ONNX Runtime, built in
+        ``fit`` (its sha256 recorded in ``onnx_sha256_``, the onnx and onnxruntime versions in
+        ``onnx_versions_``) and rebuilt into a local cache where the model is used; if the graph
+        built there differs, it embeds with PyTorch after a
+        :class:`~pipeline.model.embed.TorchFallbackWarning`.  ``"torch"``: PyTorch, float32.
+        Fine-tuning always uses PyTorch.  Estimators saved before this parameter existed load
+        with ``"torch"``; one switched to ``"onnx"`` after fitting has no recorded graph to check
+        and uses the one built here (its classifier saw float32 vectors).
     """
 
     def __init__(self, unit: str = "sentence", epochs: int = 2, learning_rate: float = 8e-5,
                  batch_size: int = 32, max_length: int = 64, weight: float = 1.0, top_layers: int = 3,
                  context: bool = False, rank: int | None = 32, max_examples: int | None = None, seed: int = 0,
-                 threads: int | None = 1):
+                 threads: int | None = 1, runtime: str = "onnx"):
         self.unit = unit
         self.epochs = epochs
         self.learning_rate = learning_rate
@@ -190,6 +205,7 @@ class FineTunedEncoder(TransformerMixin, BaseEstimator):
         self.max_examples = max_examples
         self.seed = seed
         self.threads = threads
+        self.runtime = runtime
 
     # -- helpers -------------------------------------------------------------------------------
     def _texts(self, X) -> list[str]:
@@ -216,6 +232,13 @@ class FineTunedEncoder(TransformerMixin, BaseEstimator):
 
     # -- scikit-learn API ------------------------------------------------------------------------
     def fit(self, X, y):
+        if self.runtime not in RUNTIMES:
+            raise ValueError(f"runtime must be one of {', '.join(RUNTIMES)}, got {self.runtime!r}")
+        if self.runtime == "onnx":
+            from . import onnx_encoder
+            if not onnx_encoder.available():  # before, not after, the minutes of fine-tuning
+                raise EncoderUnavailable("runtime='onnx' needs onnxruntime, onnx and tokenizers: "
+                                         "pip install 'esq[accurate]' (or use runtime='torch')")
         torch = _torch()
         texts = self._texts(X)
         labels = np.asarray(y).astype(str)
@@ -266,9 +289,20 @@ class FineTunedEncoder(TransformerMixin, BaseEstimator):
         self.weights_ = _compress(state, installed, self.rank)
         self.digest_ = _digest(self.weights_)
         self.encoder_files_ = embed.encoder_files()
+        # a refit with runtime="torch" records no graph
+        for attribute in ("onnx_sha256_", "onnx_versions_", "_graph_used"):
+            self.__dict__.pop(attribute, None)
+        if self.runtime == "onnx":
+            # the graph this fit's classifier will see; loading a saved model rebuilds and checks it
+            _, self.onnx_sha256_ = onnx_encoder.graph(self.encoder_files_["model.safetensors"], self.digest_,
+                                                      self._tuned_arrays)
+            self.onnx_versions_ = onnx_encoder.versions()
         self.classes_ = classes
         self.n_features_in_ = 1
         return self
+
+    def _tuned_arrays(self, base: dict) -> dict:
+        return _expand_arrays(self.weights_, base)
 
     def _verify(self) -> None:
         # once per loaded estimator: the tuned layers only mean something on the base they were tuned from
@@ -282,12 +316,23 @@ class FineTunedEncoder(TransformerMixin, BaseEstimator):
     def __getstate__(self):
         state = dict(self.__dict__)
         state.pop("_verified", None)
+        state.pop("_graph_used", None)
         return state
 
     def __setstate__(self, state):
-        # models saved before a parameter existed load with its default (which is what they did)
-        state = {"context": False, **state}
+        # models saved before a parameter existed load with what they did: no context, PyTorch
+        state = {"context": False, "runtime": "torch", **state}
         super().__setstate__(state)
+
+    def _graph(self):
+        """(path, sha256) of the int8 graph to embed with, or None for PyTorch."""
+        if self.runtime != "onnx":
+            return None
+        if "_graph_used" not in self.__dict__:
+            self._graph_used = embed._onnx_graph(
+                "the fine-tuned encoder", self.encoder_files_["model.safetensors"], self.digest_, self._tuned_arrays,
+                getattr(self, "onnx_sha256_", None), getattr(self, "onnx_versions_", None))
+        return self._graph_used
 
     def _model(self):
         if self.digest_ not in _LOADED:
@@ -303,12 +348,19 @@ class FineTunedEncoder(TransformerMixin, BaseEstimator):
         return _LOADED[self.digest_]
 
     def embed_sentences(self, sentences: list[str], batch_size: int = 64) -> np.ndarray:
-        """Normalised vectors of ``sentences`` (each distinct sentence encoded once)."""
+        """Normalised vectors of ``sentences`` (each distinct sentence encoded once), with the
+        ``runtime`` the estimator was fitted with (or PyTorch after a warning; see ``runtime``)."""
         check_is_fitted(self, "weights_")
         self._verify()
-        torch = _torch()
-        missing = [s for s in dict.fromkeys(sentences) if (self.digest_, s) not in _CACHE]
-        if missing:
+        graph = self._graph()
+        key = f"onnx:{graph[1]}:{self.max_length}" if graph else f"torch:{self.digest_}:{self.max_length}"
+        missing = [s for s in dict.fromkeys(sentences) if (key, s) not in _CACHE]
+        if missing and graph:
+            from . import onnx_encoder
+            for s, v in zip(missing, onnx_encoder.encode(graph[0], missing, self.max_length, batch_size)):
+                _CACHE[(key, s)] = v
+        elif missing:
+            torch = _torch()
             tokenizer, model = self._model()
             # sorted by length so each batch pads little
             missing.sort(key=len)
@@ -320,12 +372,12 @@ class FineTunedEncoder(TransformerMixin, BaseEstimator):
                     vec = _mean_pool(torch, model(**enc).last_hidden_state, enc["attention_mask"])
                     vec = torch.nn.functional.normalize(vec, dim=1).numpy().astype(np.float32)
                     for s, v in zip(chunk, vec):
-                        _CACHE[(self.digest_, s)] = v
-            while len(_CACHE) > _CACHE_MAX:
-                _CACHE.popitem(last=False)
+                        _CACHE[(key, s)] = v
+        while len(_CACHE) > _CACHE_MAX:
+            _CACHE.popitem(last=False)
         if not sentences:
             return np.zeros((0, DIM), np.float32)
-        return np.vstack([_CACHE[(self.digest_, s)] for s in sentences])
+        return np.vstack([_CACHE[(key, s)] for s in sentences])
 
     def transform(self, X):
         check_is_fitted(self, "weights_")

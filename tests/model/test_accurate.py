@@ -116,6 +116,20 @@ def test_paragraph_vectors_average_their_sentences():
     assert np.allclose(para, parts / np.linalg.norm(parts), atol=1e-5)
 
 
+def test_stock_encoder_paragraph_vectors_average_their_sentences():
+    # the outcome classifier's stock vectors: each sentence encoded once, never the paragraph again
+    import pandas as pd
+
+    from pipeline.model.embed import SentenceEmbedder
+    text = "Staff were kind. Food was good. Records were late."
+    enc = SentenceEmbedder(unit="paragraph").fit(pd.DataFrame({"text": [text]}))
+    para = enc.transform(pd.DataFrame({"text": [text]}))[0]
+    parts = SentenceEmbedder().fit(pd.DataFrame({"text": ["x"]})).transform(
+        pd.DataFrame({"text": ["Staff were kind.", "Food was good.", "Records were late."]}))
+    mean = parts.mean(0)
+    assert np.allclose(para, mean / np.linalg.norm(mean), atol=1e-3)
+
+
 def test_sentence_encoder_can_read_the_previous_sentence():
     import pandas as pd
 
