@@ -309,7 +309,20 @@ def load_model(directory: Path | str | None = None, trust_pickle: bool = False) 
     name = _file_name(card)
     parts = (_read_skops(directory / name) if name == MODEL_FILE
              else _read_pickle(directory, directory / name, trust_pickle))
+    _check_graphs(directory, card, parts)
     return Model(parts["outcome"], parts["sentiment"], card, directory)
+
+
+def _check_graphs(directory: Path, card: dict, parts: dict) -> None:
+    """The int8 graph each encoder records is the one the card names (the graph itself is rebuilt and
+    checked against it on first use: :func:`pipeline.model.onnx_encoder.graph`)."""
+    recorded = (card.get("encoder") or {}).get("onnx") or {}
+    for task, entry in recorded.items():
+        features = parts[task].named_steps["features"]
+        encoder = features.named_transformers_.get("embedding")
+        if getattr(encoder, "onnx_sha256_", None) != entry.get("sha256"):
+            raise ModelError(f"{directory}: the {task} encoder's int8 graph is not the one the card records "
+                             f"(sha256 {str(entry.get('sha256'))[:12]}…); the model file and its card disagree")
 
 
 def convert_model(directory: Path | str, trust_pickle: bool = False) -> Path:

@@ -87,6 +87,10 @@ def train(corpora: list[Path | str] | None = None, out: Path | str | None = None
                    "storage": (f"rank-{enc.rank} float16 update of the installed layers" if enc.rank
                                else "int8 per-row scaled") + "; embeddings and lower layers frozen"}
             for task, enc in tuned.items() if hasattr(enc, "digest_")}
+        # the int8 graphs each task encodes with: rebuilt where the model is used, checked against these
+        model.card["encoder"]["onnx"] = {
+            task: {"sha256": enc.onnx_sha256_, "versions": enc.onnx_versions_}
+            for task, enc in tuned.items() if getattr(enc, "runtime", None) == "onnx" and hasattr(enc, "onnx_sha256_")}
     model.card["train_seconds"] = round(time.perf_counter() - started)
     if out is not None:
         save_model(model, out)

@@ -48,6 +48,24 @@ def test_model_file_holds_the_tuned_update_not_the_encoder(accurate_dir):
                             for kind, left, right in matrices)
 
 
+def test_card_names_the_int8_graphs_and_loading_checks_them(accurate_dir, tmp_path):
+    import shutil
+
+    from pipeline.model.persist import ModelError, load_model
+    d = tmp_path / "m"
+    shutil.copytree(accurate_dir, d)
+    model = load_model(d)
+    encoder = model.sentiment.named_steps["features"].named_transformers_["embedding"]
+    card = json.loads((d / "card.json").read_text())
+    card["encoder"]["onnx"] = {"sentiment": {"sha256": encoder.onnx_sha256_}}
+    (d / "card.json").write_text(json.dumps(card))
+    load_model(d)
+    card["encoder"]["onnx"]["sentiment"]["sha256"] = "0" * 64
+    (d / "card.json").write_text(json.dumps(card))
+    with pytest.raises(ModelError, match="int8 graph"):
+        load_model(d)
+
+
 def test_stored_update_rebuilds_the_tuned_weights():
     import numpy as np
     import torch
