@@ -42,7 +42,9 @@ def _reports(n: int):
 
 
 def _child(kind: str, n: int, model_dir: str | None) -> dict:
-    import spacy
+    # as esq imports it: thinc would otherwise import PyTorch (if installed) into the floor and esq alike
+    from pipeline._imports import import_spacy
+    spacy = import_spacy()
 
     from pipeline.model.nlp import build_nlp
     from pipeline.model.persist import load_model
