@@ -6,7 +6,8 @@ spaCy's machine-learning layer, offers it to pipelines that run PyTorch
 models; skops, when it is imported, lists scikit-learn's estimators by
 importing every scikit-learn module, one of which wraps PyTorch's arrays.
 That import cost a fast-mode run about 180 MB of memory and a second or more
-of start-up.  So both are imported here with PyTorch hidden from the import
+of start-up.  The listing also imports pytest, where installed, through
+scikit-learn's test helpers: hidden too.  So both are imported here with PyTorch hidden from the import
 system for that moment; PyTorch itself stays importable afterwards (the
 accurate mode's training imports it).
 
@@ -25,20 +26,23 @@ import sys
 __all__ = ["import_spacy", "import_skops"]
 
 
-class _HideTorch(importlib.abc.MetaPathFinder):
+class _Hide(importlib.abc.MetaPathFinder):
+    def __init__(self, names: tuple[str, ...]):
+        self.names = names
+
     def find_spec(self, name, path=None, target=None):
-        if name == "torch" or name.startswith("torch."):
+        if name.split(".")[0] in self.names:
             raise ModuleNotFoundError(f"No module named {name!r} (hidden while a library is imported)", name=name)
         return None
 
 
 @contextlib.contextmanager
-def _torch_hidden(first: str):
+def _torch_hidden(first: str, also: tuple[str, ...] = ()):
     # only on the first import of ``first``, and never once PyTorch is imported (nothing to save)
     if first in sys.modules or "torch" in sys.modules or os.environ.get("ESQ_SPACY_TORCH"):
         yield
         return
-    hide = _HideTorch()
+    hide = _Hide(("torch", *also))
     sys.meta_path.insert(0, hide)
     try:
         yield
@@ -54,7 +58,8 @@ def import_spacy():
 
 
 def import_skops():
-    """``skops.io``, imported with PyTorch hidden from its listing of scikit-learn's estimators."""
-    with _torch_hidden("skops.io"):
+    """``skops.io``, imported with PyTorch hidden from its listing of scikit-learn's estimators (and
+    pytest, which scikit-learn's test helpers, imported by that listing, take if installed)."""
+    with _torch_hidden("skops.io", also=("pytest",)):
         import skops.io
     return skops.io
