@@ -61,8 +61,8 @@ def make_outcome_model(C: float = 30.0, max_features: int = 20000, mode: str = "
                        embedding_weight: float = 1.0, context: bool = True,
                        context_weight: float = 0.5, encoder: str = "finetuned",
                        finetune: dict | None = None) -> Pipeline:
-    """Paragraph → outcome: TF-IDF over lemma uni- and bigrams (:mod:`pipeline.model.ngrams`) (plus, in the accurate
-    mode, the paragraph's vector from an encoder fine-tuned on outcomes, or with
+    """Paragraph → outcome: TF-IDF over lemma uni- and bigrams (:mod:`pipeline.model.ngrams`;
+    plus, in the accurate mode, the paragraph's vector from an encoder fine-tuned on outcomes, or with
     ``encoder="frozen"`` the stock encoder's; with ``context``, the lemmas of the
     neighbouring paragraphs, down-weighted).  ``finetune`` passes settings to
     :class:`~pipeline.model.finetune.FineTunedEncoder`.

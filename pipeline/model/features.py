@@ -21,6 +21,7 @@ from .nlp import CUES, cue_vector, visible
 __all__ = ["CueFeatures", "frame", "with_neighbours", "sentence_rows", "COLUMNS"]
 
 COLUMNS = ("text", "lemmas", "prev", "next", "neighbours")
+_VISIBLE = ("text", "prev", "next")  # the columns holding raw text
 
 
 def frame(rows) -> pd.DataFrame:
@@ -39,9 +40,6 @@ def frame(rows) -> pd.DataFrame:
     # estimators spend on them
     return pd.DataFrame({col: pd.Series([cell(row.get(col), col) for row in rows], dtype=object)
                          for col in names}, index=pd.RangeIndex(len(rows)))
-
-
-_VISIBLE = ("text", "prev", "next")
 
 
 class CueFeatures(TransformerMixin, BaseEstimator):

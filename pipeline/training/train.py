@@ -90,7 +90,8 @@ def train(corpora: list[Path | str] | None = None, out: Path | str | None = None
         # the int8 graphs each task encodes with: rebuilt where the model is used, checked against these
         model.card["encoder"]["onnx"] = {
             task: {"sha256": enc.onnx_sha256_, "versions": enc.onnx_versions_}
-            for task, enc in tuned.items() if getattr(enc, "runtime", None) == "onnx" and hasattr(enc, "onnx_sha256_")}
+            for task, enc in tuned.items()
+            if getattr(enc, "runtime", None) == "onnx" and hasattr(enc, "onnx_sha256_")}
     model.card["train_seconds"] = round(time.perf_counter() - started)
     if out is not None:
         save_model(model, out)
