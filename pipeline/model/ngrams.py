@@ -89,7 +89,7 @@ class _Types:
 
     def ids(self, words: list[str]) -> np.ndarray:
         """The type number of each word (new words are added)."""
-        if len(self.index) + len(words) > self.limit:
+        if len(self.index) > self.limit:  # between calls, never within one: positions stay valid
             self.clear()
         index = self.index
         out = np.fromiter(map(index.get, words, repeat(-1)), np.int64, len(words))

@@ -61,7 +61,7 @@ def test_the_word_cache_can_be_emptied_mid_stream():
     table = model._table()
     limit = table.limit
     try:
-        table.limit = 10  # every call now starts from an empty cache
+        table.limit = 2  # every call now starts from an empty cache
         assert np.allclose(model.transform(TEXTS[::-1]).toarray(), expected)
     finally:
         table.limit = limit
