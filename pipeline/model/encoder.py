@@ -10,7 +10,16 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-__all__ = ["EncoderUnavailable", "encoder_files", "encoder_available"]
+__all__ = ["EncoderUnavailable", "encoder_files", "encoder_available", "sha256_file"]
+
+
+def sha256_file(path: Path) -> str:
+    """The sha256 of a file's bytes, read in 1 MB chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 class EncoderUnavailable(RuntimeError):
@@ -40,9 +49,5 @@ def encoder_files() -> dict[str, str]:
     root = _model_dir()
     out = {}
     for path in sorted(p for p in root.rglob("*") if p.is_file() and p.name != "README.md"):
-        h = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-        out[path.relative_to(root).as_posix()] = h.hexdigest()
+        out[path.relative_to(root).as_posix()] = sha256_file(path)
     return out

@@ -69,6 +69,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .encoder import sha256_file
+
 __all__ = ["GRAPH_VERSION", "KEEP", "GraphMismatch", "available", "cache_dir", "graph", "graph_name", "build",
            "encode", "sha256_file", "versions", "default_threads"]
 
@@ -124,14 +126,6 @@ def default_threads() -> int:
         return max(1, int(os.environ.get("ESQ_ONNX_THREADS", "2")))
     except ValueError:
         return 2
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def graph_name(base_sha256: str, tuned_digest: str | None = None) -> str:

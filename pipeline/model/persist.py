@@ -18,7 +18,6 @@ alone until they are re-saved.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import platform
@@ -31,6 +30,7 @@ import numpy as np
 
 from ..atomic import atomic_write, public
 from .._imports import import_skops
+from .encoder import sha256_file
 
 __all__ = ["FORMAT_VERSION", "DEFAULT_MODEL", "MODEL_FILE", "PICKLE_FILE", "TRUSTED_TYPES", "Model", "ModelError",
            "PickleModelWarning", "save_model", "load_model", "convert_model", "verify", "library_versions",
@@ -96,14 +96,6 @@ def library_versions() -> dict[str, str]:
         "skops": skops.__version__,
         "joblib": joblib.__version__,
     }
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _fitted_parts(estimator):
