@@ -15,7 +15,7 @@ The corpus has 95 reports, so larger sizes cycle it.  esq's per-text caches
 (sentence vectors, cue counts) are emptied after every report, so a report
 seen again costs what a new one would: copies of one text otherwise flatter
 the accurate mode several times over.  Its per-word tables (each word's
-n-gram keys) are emptied after every pass over the corpus.
+n-gram keys, each word's lemma) are emptied after every pass over the corpus.
 """
 
 from __future__ import annotations
@@ -42,21 +42,22 @@ def _reports(n: int):
 
 
 def _child(kind: str, n: int, model_dir: str | None) -> dict:
-    # as esq imports it: thinc would otherwise import PyTorch (if installed) into the floor and esq alike
+    # spaCy as esq imports it (thinc would otherwise import PyTorch, if installed, into the floor and esq
+    # alike); reading and segmenting bring no scikit-learn or pandas, so the floor's process pays only spaCy
     from pipeline._imports import import_spacy
     spacy = import_spacy()
 
-    from pipeline.model.nlp import build_nlp
-    from pipeline.model.persist import load_model
     from pipeline.read.reader import read
     from pipeline.segment.segmenter import segment
-    from pipeline.run.tagging import tag_report
 
     paths = _reports(n)
-    tokenizer = spacy.blank("en")
     tokens = paragraphs = 0
     sentences = 0
     if kind == "esq":
+        from pipeline.model.nlp import build_nlp
+        from pipeline.model.persist import load_model
+        from pipeline.run.tagging import tag_report
+
         t_load = time.perf_counter()
         model, nlp = load_model(model_dir), build_nlp()
         load_seconds = time.perf_counter() - t_load
@@ -102,7 +103,6 @@ def _child(kind: str, n: int, model_dir: str | None) -> dict:
             tokens += sum(len(t.split()) for t in texts)
     seconds = time.perf_counter() - t0 - (outside if kind == "floor" else 0.0)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    del tokenizer
     return {"kind": kind, "reports": n, "units": paragraphs, "sentences": sentences, "tokens": tokens,
             "seconds": round(seconds, 3), "units_per_s": round(paragraphs / seconds, 1),
             "sentences_per_s": round(sentences / seconds, 1), "tokens_per_s": round(tokens / seconds, 1),
@@ -117,6 +117,8 @@ def _forget(words: bool = False) -> None:
     if words:
         ngrams._WORDS.clear()
         for table in ngrams._CHARS.values():
+            table.clear()
+        for table in nlp._LEMMA_CACHE.values():
             table.clear()
     embed._CACHE.clear()
     nlp.cue_vector.cache_clear()

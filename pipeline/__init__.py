@@ -16,8 +16,18 @@ from ._imports import import_spacy
 
 import_spacy()  # before anything imports it: see pipeline/_imports.py
 
-from .api import (Comparison, compare, coverage, explain, front_matter, left_out, load_model, sentences,  # noqa: E402
-                  summarize, tag, verdicts)
-
 __all__ = ["tag", "sentences", "summarize", "compare", "front_matter", "Comparison", "explain", "load_model",
            "verdicts", "coverage", "left_out", "__version__"]
+
+
+def __getattr__(name: str):
+    # The public API is imported on first use, not with the package: ``import pipeline.read`` (or the
+    # command line's help) then costs no scikit-learn, pandas or model code.
+    if name in __all__:
+        from . import api
+        return getattr(api, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -35,3 +35,23 @@ def test_fast_tagging_leaves_pytorch_unimported_and_importable(joint_file):
 def test_thinc_sees_pytorch_when_asked(joint_file):
     *_, thinc_sees_torch = _run(joint_file, ESQ_SPACY_TORCH="1")
     assert thinc_sees_torch == "True"
+
+
+def test_spacy_pipelines_and_reading_do_not_import_the_model_code():
+    # spaCy imports esq's factory entry point whenever it builds any pipeline, so a user's own
+    # spacy.blank() must not pay for scikit-learn and pandas; nor must reading and segmenting
+    code = ("import sys, pipeline._imports as i; spacy = i.import_spacy()\n"
+            "nlp = spacy.blank('en'); nlp.add_pipe('sentencizer'); assert 'esq' in spacy.registry.factories\n"
+            "import pipeline.read.reader, pipeline.segment.segmenter, pipeline.run.component\n"
+            "print(sorted(m for m in ('sklearn', 'pandas', 'pipeline.model.persist') if m in sys.modules))\n"
+            "from pipeline import tag; from pipeline.run import run, tag_report\n"
+            "print('sklearn' in sys.modules, callable(tag) and callable(run) and callable(tag_report))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split("\n")[:2] == ["[]", "True True"]
+
+
+def test_the_public_api_is_listed_and_unknown_names_fail():
+    import pipeline
+    assert set(pipeline.__all__) <= set(dir(pipeline))
+    with pytest.raises(AttributeError, match="no_such_thing"):
+        pipeline.no_such_thing  # noqa: B018
