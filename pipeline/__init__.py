@@ -12,9 +12,6 @@ Public API::
 """
 
 from ._version import __version__
-from ._imports import import_spacy
-
-import_spacy()  # before anything imports it: see pipeline/_imports.py
 
 __all__ = ["tag", "sentences", "summarize", "compare", "front_matter", "Comparison", "explain", "load_model",
            "verdicts", "coverage", "left_out", "__version__"]

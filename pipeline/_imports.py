@@ -7,7 +7,7 @@ models; skops, when it is imported, lists scikit-learn's estimators by
 importing every scikit-learn module, one of which wraps PyTorch's arrays.
 That import cost a fast-mode run about 180 MB of memory and a second or more
 of start-up.  The listing also imports pytest, where installed, through
-scikit-learn's test helpers: hidden too.  So both are imported here with PyTorch hidden from the import
+scikit-learn's test helpers, and Dask through its array-API shims: hidden too.  So both are imported here with PyTorch hidden from the import
 system for that moment; PyTorch itself stays importable afterwards (the
 accurate mode's training imports it).
 
@@ -42,7 +42,8 @@ def _torch_hidden(first: str, also: tuple[str, ...] = ()):
     if first in sys.modules or "torch" in sys.modules or os.environ.get("ESQ_SPACY_TORCH"):
         yield
         return
-    hide = _Hide(("torch", *also))
+    # a package already imported stays visible: hiding it would break its submodules' imports
+    hide = _Hide(("torch", *(name for name in also if name not in sys.modules)))
     sys.meta_path.insert(0, hide)
     try:
         yield
@@ -59,7 +60,8 @@ def import_spacy():
 
 def import_skops():
     """``skops.io``, imported with PyTorch hidden from its listing of scikit-learn's estimators (and
-    pytest, which scikit-learn's test helpers, imported by that listing, take if installed)."""
-    with _torch_hidden("skops.io", also=("pytest",)):
+    pytest, which scikit-learn's test helpers, imported by that listing, take if installed, and
+    Dask, which its array-API shims take: 60 modules and 9 MB)."""
+    with _torch_hidden("skops.io", also=("pytest", "dask")):
         import skops.io
     return skops.io

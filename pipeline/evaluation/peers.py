@@ -151,7 +151,8 @@ class SpacyTextcat(ClassifierMixin, BaseEstimator):
     def fit(self, X, y):
         import random
 
-        import spacy
+        from .._imports import import_spacy
+        spacy = import_spacy()
         from spacy.training import Example
 
         spacy.util.fix_random_seed(self.seed)

@@ -60,10 +60,11 @@ def _char_wb_grams(word: str, low: int, high: int) -> list[str]:
 
 
 class _Types:
-    """Each distinct word's n-gram keys (and texts), computed once and looked up by position.
+    """Each distinct word's n-gram keys, computed once and looked up by position.
 
     A process-wide cache, not fitted state: the keys of a word never change.  It is emptied when
-    it holds more than ``limit`` words, so a stream of many reports stays within bounds.
+    it holds more than ``limit`` words, so a stream of many reports stays within bounds.  The
+    n-grams' texts are not kept (only fitting names terms): :meth:`texts` makes them again.
     """
 
     def __init__(self, grams, limit: int = 400_000):
@@ -74,7 +75,7 @@ class _Types:
     def clear(self) -> None:
         self.generation = getattr(self, "generation", -1) + 1
         self.index: dict[str, int] = {}
-        self.texts: list[list[str]] = []
+        self.words: list[str] = []
         self._pending: list[np.ndarray] = []
         self._keys = np.zeros(0, np.uint64)
         self._starts = np.zeros(0, np.int64)
@@ -82,8 +83,8 @@ class _Types:
 
     def _add(self, word: str) -> int:
         grams = self.grams(word)
-        self.index[word] = len(self.texts)
-        self.texts.append(grams)
+        self.index[word] = len(self.words)
+        self.words.append(word)
         self._pending.append(np.fromiter((_key(g) for g in grams), np.uint64, len(grams)))
         return self.index[word]
 
@@ -97,6 +98,10 @@ class _Types:
             w = words[i]
             out[i] = index[w] if w in index else self._add(w)
         return out
+
+    def texts(self, t: int) -> list[str]:
+        """The n-grams of type ``t``, in the order of its keys."""
+        return self.grams(self.words[t])
 
     def _arrays(self):
         if self._pending:
@@ -283,7 +288,7 @@ class WordNgrams(_NgramTfidf):
         keys_out = np.concatenate([k for k, _, _ in parts])
         if not names:
             return rows_out, keys_out, None
-        token_text = [g for t in types.tolist() for g in _WORDS.texts[t]]
+        token_text = [g for t in types.tolist() for g in _WORDS.texts(t)]
         where = np.concatenate([np.stack([at, np.full(len(at), n)], axis=1) for _, at, n in parts])
 
         def name_of(vocab):
@@ -342,7 +347,7 @@ class CharNgrams(_NgramTfidf):
             return rows, keys, None
         text_of = {}
         for t in np.unique(types).tolist():
-            for g in table.texts[t]:
+            for g in table.texts(t):
                 text_of.setdefault(_key(g), g)
 
         def name_of(vocab):

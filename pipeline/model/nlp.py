@@ -16,8 +16,11 @@ import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-import spacy
-from spacy.language import Language
+from .._imports import import_spacy
+
+spacy = import_spacy()  # before spaCy is imported any other way: see pipeline/_imports.py
+
+from spacy.language import Language  # noqa: E402
 
 from ..segment.layout import ZERO_WIDTH
 

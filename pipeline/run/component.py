@@ -24,9 +24,13 @@ Configuration: ``model`` (a model directory; default the shipped model),
 from collections.abc import Iterable, Iterator
 from typing import Optional
 
-from spacy.language import Language
-from spacy.tokens import Doc, Span
-from spacy.util import minibatch
+from .._imports import import_spacy
+
+import_spacy()  # imported directly (not through spaCy's entry points): see pipeline/_imports.py
+
+from spacy.language import Language  # noqa: E402
+from spacy.tokens import Doc, Span  # noqa: E402
+from spacy.util import minibatch  # noqa: E402
 
 __all__ = ["EsqComponent", "make_esq"]
 
