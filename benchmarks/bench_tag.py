@@ -2,8 +2,7 @@
 
     python benchmarks/bench_tag.py [--sizes 1 10 100 1000] [--model DIR]
 
-For each size N, a fresh subprocess streams N reports (the corpus's reports,
-cycled) through read → segment → tag, one report in memory at a time, and
+For each size N, a fresh subprocess streams N distinct reports through read → segment → tag, one report in memory at a time, and
 reports paragraphs/s, sentences/s, tokens/s and its peak RSS; the whole
 process's wall time (imports, model and spaCy loading included) is
 measured from outside.  The floor is a blank spaCy tokenizer plus
@@ -11,11 +10,14 @@ sentencizer over the same paragraph text (its stream time leaves out
 reading and segmenting, which esq's includes; its process time does not); the peers are the keyword
 baselines, VADER and TextBlob over the same sentences.
 
-The corpus has 95 reports, so larger sizes cycle it.  esq's per-text caches
-(sentence vectors, cue counts) are emptied after every report, so a report
-seen again costs what a new one would: copies of one text otherwise flatter
-the accurate mode several times over.  Its per-word tables (each word's
-n-gram keys, each word's lemma) are emptied after every pass over the corpus.
+The corpus has 95 reports; a larger size takes them again with every prose
+sentence of the k-th repeat changed (two neighbouring words swapped, at a
+place that moves with k), so that no paragraph or sentence is seen twice:
+copies of a text would hit esq's per-text caches (sentence vectors, cue
+counts) and flatter it, the accurate mode several times over.  The words
+stay the corpus's, so esq's per-word tables (each word's n-gram keys and
+lemma) are emptied after every pass, as if each pass brought new words.
+The run prints how many of its sentences are distinct.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import re
 import subprocess
 import sys
+import tempfile
 import time
-from itertools import cycle, islice
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,11 +40,43 @@ def _corpus() -> list[Path]:
     return sorted((ROOT / "corpus" / "reports").glob("*.md"))
 
 
-def _reports(n: int):
-    return list(islice(cycle(_corpus()), n))
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
-def _child(kind: str, n: int, model_dir: str | None) -> dict:
+def _varied(sentence: str, k: int) -> str:
+    # two neighbouring words swapped (never the first), at a place that moves with the repeat k
+    words = sentence.split(" ")
+    if len(words) < 4:
+        return sentence
+    j = 1 + (k - 1) % (len(words) - 2)
+    words[j], words[j + 1] = words[j + 1], words[j]
+    return " ".join(words)
+
+
+def _prose(line: str) -> bool:
+    # headings, table rows and front-matter fields keep their form: the segmenter reads them
+    return "\t" not in line and not line.startswith("#") and len(line.split()) >= 12
+
+
+def write_reports(n: int, folder: Path) -> tuple[int, int]:
+    """Write ``n`` distinct reports into ``folder`` (see the module's docstring); return the
+    number of prose sentences written and how many of them are distinct."""
+    corpus = _corpus()
+    seen, total = set(), 0
+    for i in range(n):
+        source, k = corpus[i % len(corpus)], i // len(corpus)
+        lines = source.read_text(encoding="utf-8").split("\n")
+        for at, line in enumerate(lines):
+            if at and _prose(line):  # the first line is the title
+                sentences = [_varied(x, k) if k else x for x in _SENTENCE.split(line)]
+                lines[at] = " ".join(sentences)
+                total += len(sentences)
+                seen.update(hash(x) for x in sentences)
+        (folder / f"{i:05d}-{source.name}").write_text("\n".join(lines), encoding="utf-8")
+    return total, len(seen)
+
+
+def _child(kind: str, folder: str, model_dir: str | None) -> dict:
     # spaCy as esq imports it (thinc would otherwise import PyTorch, if installed, into the floor and esq
     # alike); reading and segmenting bring no scikit-learn or pandas, so the floor's process pays only spaCy
     from pipeline._imports import import_spacy
@@ -50,7 +85,8 @@ def _child(kind: str, n: int, model_dir: str | None) -> dict:
     from pipeline.read.reader import read
     from pipeline.segment.segmenter import segment
 
-    paths = _reports(n)
+    paths = sorted(Path(folder).glob("*.md"))
+    n = len(paths)
     tokens = paragraphs = 0
     sentences = 0
     if kind == "esq":
@@ -68,7 +104,8 @@ def _child(kind: str, n: int, model_dir: str | None) -> dict:
                 paragraphs += 1
                 sentences += len(rec["sentences"])
                 tokens += len(rec["text"].split())
-            _forget(words=i % corpus_size == 0)
+            if i % corpus_size == 0:
+                _forget_words()
     elif kind == "floor":
         nlp = spacy.blank("en")
         nlp.add_pipe("sentencizer")
@@ -109,22 +146,15 @@ def _child(kind: str, n: int, model_dir: str | None) -> dict:
             "peak_rss_mb": round(peak_mb, 1), "load_seconds": round(load_seconds, 3) if kind == "esq" else None}
 
 
-def _forget(words: bool = False) -> None:
-    """Empty esq's per-text caches, as if every report were new; with ``words``, also the per-word
-    n-gram tables (emptied after each pass over the corpus, so a second pass learns its words anew
-    as a stream of new reports would learn their rare words)."""
-    from pipeline.model import embed, ngrams, nlp
-    if words:
-        ngrams._WORDS.clear()
-        for table in ngrams._CHARS.values():
-            table.clear()
-        for table in nlp._LEMMA_CACHE.values():
-            table.clear()
-    embed._CACHE.clear()
-    nlp.cue_vector.cache_clear()
-    finetune = sys.modules.get("pipeline.model.finetune")
-    if finetune is not None:
-        finetune._CACHE.clear()
+def _forget_words() -> None:
+    """Empty esq's per-word tables (each word's n-gram keys and lemma): a pass over the corpus again
+    learns its words anew, as a stream of new reports would learn their rare words."""
+    from pipeline.model import ngrams, nlp
+    ngrams._WORDS.clear()
+    for table in ngrams._CHARS.values():
+        table.clear()
+    for table in nlp._LEMMA_CACHE.values():
+        table.clear()
 
 
 def main() -> None:
@@ -137,11 +167,18 @@ def main() -> None:
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(_child(args.child[0], int(args.child[1]), args.model)))
+        print(json.dumps(_child(args.child[0], args.child[1], args.model)))
         return
+    scratch = tempfile.TemporaryDirectory(prefix="esq-bench-")
+    folders = {}
+    for n in sorted(set(args.sizes) | {min(max(args.sizes), 100)}):
+        folders[n] = Path(scratch.name) / str(n)
+        folders[n].mkdir()
+        total, distinct = write_reports(n, folders[n])
+        print(f"{n} reports: {distinct} of their {total} prose sentences distinct")
 
     def run(kind, n):
-        cmd = [sys.executable, __file__, "--child", kind, str(n)] + (["--model", args.model] if args.model else [])
+        cmd = [sys.executable, __file__, "--child", kind, str(folders[n])] + (["--model", args.model] if args.model else [])
         started = time.perf_counter()
         out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
         result = json.loads(out.strip().splitlines()[-1])

