@@ -41,8 +41,10 @@ def _predict_both(estimator, X) -> dict[str, np.ndarray]:
 
 
 def _fold(frame, train_idx, test_idx, make):
-    estimator = make().fit(frame.iloc[train_idx], frame["y"].iloc[train_idx])
-    return test_idx, _predict_both(estimator, frame.iloc[test_idx])
+    from pipeline.model.embed import cache_limit
+    with cache_limit(50_000):  # as esq's cross-validation: folds re-encode the same texts
+        estimator = make().fit(frame.iloc[train_idx], frame["y"].iloc[train_idx])
+        return test_idx, _predict_both(estimator, frame.iloc[test_idx])
 
 
 def held_out(scheme: str, jobs: int, finetune: dict) -> dict:

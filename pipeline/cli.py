@@ -554,8 +554,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     import warnings
 
+    args = _parse(argv)  # first: --help and usage errors answer without importing the model code
     from .model.persist import PickleModelWarning
-    args = _parse(argv)
     with warnings.catch_warnings():
         shown = warnings.showwarning
 

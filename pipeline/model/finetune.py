@@ -52,8 +52,6 @@ __all__ = ["FineTunedEncoder", "split_sentences"]
 
 DIM = 384
 _LOADED: OrderedDict[str, object] = OrderedDict()  # weights digest -> (tokenizer, model), a few at most
-_CACHE: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()  # (what encodes, sentence) -> vector
-_CACHE_MAX = 25_000  # as embed's: the corpus's sentences, not a stream's
 
 
 def _torch():
@@ -354,30 +352,25 @@ class FineTunedEncoder(TransformerMixin, BaseEstimator):
         self._verify()
         graph = self._graph()
         key = f"onnx:{graph[1]}:{self.max_length}" if graph else f"torch:{self.digest_}:{self.max_length}"
-        missing = [s for s in dict.fromkeys(sentences) if (key, s) not in _CACHE]
-        if missing and graph:
-            from . import onnx_encoder
-            for s, v in zip(missing, onnx_encoder.encode(graph[0], missing, self.max_length, batch_size)):
-                _CACHE[(key, s)] = v
-        elif missing:
+
+        def encode_new(new: list[str]) -> np.ndarray:
+            if graph:
+                from . import onnx_encoder
+                return onnx_encoder.encode(graph[0], new, self.max_length, batch_size)
             torch = _torch()
             tokenizer, model = self._model()
+            out = np.zeros((len(new), DIM), np.float32)
             # sorted by length so each batch pads little
-            missing.sort(key=len)
+            order = sorted(range(len(new)), key=lambda i: len(new[i]))
             with torch.inference_mode():
-                for i in range(0, len(missing), batch_size):
-                    chunk = missing[i:i + batch_size]
-                    enc = tokenizer(chunk, padding=True, truncation=True, max_length=self.max_length,
-                                    return_tensors="pt")
+                for i in range(0, len(order), batch_size):
+                    chunk = order[i:i + batch_size]
+                    enc = tokenizer([new[j] for j in chunk], padding=True, truncation=True,
+                                    max_length=self.max_length, return_tensors="pt")
                     vec = _mean_pool(torch, model(**enc).last_hidden_state, enc["attention_mask"])
-                    vec = torch.nn.functional.normalize(vec, dim=1).numpy().astype(np.float32)
-                    for s, v in zip(chunk, vec):
-                        _CACHE[(key, s)] = v
-        while len(_CACHE) > _CACHE_MAX:
-            _CACHE.popitem(last=False)
-        if not sentences:
-            return np.zeros((0, DIM), np.float32)
-        return np.vstack([_CACHE[(key, s)] for s in sentences])
+                    out[chunk] = torch.nn.functional.normalize(vec, dim=1).numpy()
+            return out
+        return embed.cached(key, sentences, encode_new)
 
     def transform(self, X):
         check_is_fitted(self, "weights_")

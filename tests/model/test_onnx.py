@@ -170,11 +170,10 @@ def test_tuned_int8_vectors_agree_with_torch(accurate_dir):
 def test_saved_model_encodes_with_onnx_without_torch(accurate_dir, cache):
     # spaCy's thinc imports torch on `import spacy` whenever it is installed, so the child hides
     # torch, transformers and sentence-transformers: whatever esq encodes with, it must not need them
-    from pipeline.model import embed, finetune
+    from pipeline.model import embed
     from pipeline.model.persist import load_model
     # int8 activations are scaled per batch: vectors cached by earlier tests came in other batches
     embed._CACHE.clear()
-    finetune._CACHE.clear()
     frozen, tuned = _encoders(load_model(accurate_dir))
     expected = {"frozen": frozen.transform([[s] for s in SENTENCES]).tolist(),
                 "tuned": tuned.transform([[s] for s in SENTENCES]).tolist()}
