@@ -2,22 +2,25 @@
 
     python benchmarks/bench_tag.py [--sizes 1 10 100 1000] [--model DIR]
 
-For each size N, a fresh subprocess streams N distinct reports through read → segment → tag, one report in memory at a time, and
+For each size N, a fresh subprocess streams N distinct reports through
+read → segment → tag, one report in memory at a time, and
 reports paragraphs/s, sentences/s, tokens/s and its peak RSS; the whole
 process's wall time (imports, model and spaCy loading included) is
 measured from outside.  The floor is a blank spaCy tokenizer plus
 sentencizer over the same paragraph text (its stream time leaves out
-reading and segmenting, which esq's includes; its process time does not); the peers are the keyword
-baselines, VADER and TextBlob over the same sentences.
+reading and segmenting, which esq's includes; its process time does not);
+the peers are the keyword baselines, VADER and TextBlob over the same
+sentences.
 
 The corpus has 95 reports; a larger size takes them again with every prose
 sentence of the k-th repeat changed (two neighbouring words swapped, at a
-place that moves with k), so that no paragraph or sentence is seen twice:
-copies of a text would hit esq's per-text caches (sentence vectors, cue
-counts) and flatter it, the accurate mode several times over.  The words
-stay the corpus's, so esq's per-word tables (each word's n-gram keys and
-lemma) are emptied after every pass, as if each pass brought new words.
-The run prints how many of its sentences are distinct.
+place that moves with k), so that texts are not seen again: copies of a
+text would hit esq's per-text caches (sentence vectors, cue counts) and
+flatter it, the accurate mode several times over.  The run prints how many
+of its sentences are distinct (short ones, and phrases the corpus itself
+repeats, recur).  The words stay the corpus's, so esq's per-word tables
+(each word's n-gram keys and lemma) are emptied after every pass, as if
+each pass brought new words.
 """
 
 from __future__ import annotations
@@ -161,9 +164,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1, 100, 1000])
     ap.add_argument("--model", help="model folder (default: the shipped fast model)")
-    ap.add_argument("--no-peers", dest="peers", action="store_const", const=[])
-    ap.add_argument("--peers", nargs="*", default=["outcome:keywords", "sentiment:keywords", "sentiment:vader",
-                                                   "sentiment:textblob"])
+    peers = ["outcome:keywords", "sentiment:keywords", "sentiment:vader", "sentiment:textblob"]
+    # both options write `peers`: argparse takes the first one's default, so both carry it
+    ap.add_argument("--no-peers", dest="peers", action="store_const", const=[], default=peers)
+    ap.add_argument("--peers", nargs="*", default=peers)
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -178,7 +182,8 @@ def main() -> None:
         print(f"{n} reports: {distinct} of their {total} prose sentences distinct")
 
     def run(kind, n):
-        cmd = [sys.executable, __file__, "--child", kind, str(folders[n])] + (["--model", args.model] if args.model else [])
+        cmd = [sys.executable, __file__, "--child", kind, str(folders[n])]
+        cmd += ["--model", args.model] if args.model else []
         started = time.perf_counter()
         out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
         result = json.loads(out.strip().splitlines()[-1])

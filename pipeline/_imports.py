@@ -7,9 +7,10 @@ models; skops, when it is imported, lists scikit-learn's estimators by
 importing every scikit-learn module, one of which wraps PyTorch's arrays.
 That import cost a fast-mode run about 180 MB of memory and a second or more
 of start-up.  The listing also imports pytest, where installed, through
-scikit-learn's test helpers, and Dask through its array-API shims: hidden too.  So both are imported here with PyTorch hidden from the import
-system for that moment; PyTorch itself stays importable afterwards (the
-accurate mode's training imports it).
+scikit-learn's test helpers, and Dask through its array-API shims: hidden
+too.  So both are imported here with PyTorch hidden from the import system
+for that moment; PyTorch itself stays importable afterwards (the accurate
+mode's training imports it).
 
 A trained spaCy pipeline that runs PyTorch (a transformer pipeline, named
 with ``--spacy-model``) needs thinc to see PyTorch: set the environment
