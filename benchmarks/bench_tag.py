@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import re
+import resource
 import subprocess
 import sys
 import tempfile
