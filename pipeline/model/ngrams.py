@@ -63,11 +63,14 @@ class _Types:
     """Each distinct word's n-gram keys, computed once and looked up by position.
 
     A process-wide cache, not fitted state: the keys of a word never change.  It is emptied when
-    it holds more than ``limit`` words, so a stream of many reports stays within bounds.  The
+    it holds more than ``limit`` words, so a stream of many reports stays within bounds: the 95
+    corpus reports hold 14,000 distinct words (280,000 character n-grams), an archive's names and
+    numbers keep adding more, and every estimator keeps a column per key beside it.  Emptying
+    costs the next reports the keying of their words again (a fraction of a second).  The
     n-grams' texts are not kept (only fitting names terms): :meth:`texts` makes them again.
     """
 
-    def __init__(self, grams, limit: int = 400_000):
+    def __init__(self, grams, limit: int = 20_000):
         self.grams = grams
         self.limit = limit
         self.clear()

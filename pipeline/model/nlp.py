@@ -10,6 +10,7 @@ boundaries.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import functools
 import re
 import weakref
@@ -106,6 +107,9 @@ def build_nlp(model: str | None = None) -> Language:
 
 
 _LEMMA_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: strings spaCy's vocabulary keeps for good before each call's new ones are let go (the 95 corpus
+#: reports bring 11,000)
+_VOCAB_KEPT = 30_000
 _UNSEEN = object()
 
 
@@ -134,13 +138,12 @@ def analyse(nlp: Language, texts: Iterable[str], spans: Iterable[list[tuple[int,
     text without invisible characters (:func:`visible`); sentence offsets and
     texts are always the given text's.
     """
-    from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LEMMA, LENGTH, ORTH, SENT_START
 
     strings = nlp.vocab.strings
     # one lemma per (word, spaCy lemma), kept with the pipeline across calls: most words of a
     # report were seen in the reports before it
     cache = _LEMMA_CACHE.setdefault(nlp, {})
-    if len(cache) > 500_000:
+    if len(cache) > 20_000:  # bounded as the n-gram tables are (pipeline/model/ngrams.py)
         cache.clear()
     # The lookup lemmatizer walks Token objects in Python, one per token; its table gives the same
     # lemma looked up once per word type below, so that pipe sits out.
@@ -170,6 +173,17 @@ def analyse(nlp: Language, texts: Iterable[str], spans: Iterable[list[tuple[int,
 
     spans_iter = iter(spans) if spans is not None else None
     cleaned = ((clean, (clean, text, kept)) for text in texts for clean, kept in [_without_invisible(text)])
+    # spaCy keeps every new word's lexeme and string for the life of the pipeline, and an archive's
+    # names and numbers are new words without end.  Once the vocabulary holds the common words
+    # (kept: spaCy's tokenizer cache is not filled inside a zone), each call's new words are
+    # let go when it ends.  No Doc leaves this function.
+    zone = nlp.memory_zone() if len(nlp.vocab.strings) > _VOCAB_KEPT else contextlib.nullcontext()
+    with zone:
+        yield from _analysed(nlp, cleaned, spans_iter, batch_size, disable, cache, lemma_of)
+
+
+def _analysed(nlp, cleaned, spans_iter, batch_size, disable, cache, lemma_of):
+    from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LEMMA, LENGTH, ORTH, SENT_START
     for doc, (clean, raw, kept) in nlp.pipe(cleaned, batch_size=batch_size, as_tuples=True, disable=disable):
         given = next(spans_iter) if spans_iter is not None else None
         if given is not None and kept is not None:
