@@ -138,7 +138,6 @@ def analyse(nlp: Language, texts: Iterable[str], spans: Iterable[list[tuple[int,
     text without invisible characters (:func:`visible`); sentence offsets and
     texts are always the given text's.
     """
-
     strings = nlp.vocab.strings
     # one lemma per (word, spaCy lemma), kept with the pipeline across calls: most words of a
     # report were seen in the reports before it
@@ -175,14 +174,17 @@ def analyse(nlp: Language, texts: Iterable[str], spans: Iterable[list[tuple[int,
     cleaned = ((clean, (clean, text, kept)) for text in texts for clean, kept in [_without_invisible(text)])
     # spaCy keeps every new word's lexeme and string for the life of the pipeline, and an archive's
     # names and numbers are new words without end.  Once the vocabulary holds the common words
-    # (kept: spaCy's tokenizer cache is not filled inside a zone), each call's new words are
-    # let go when it ends.  No Doc leaves this function.
-    zone = nlp.memory_zone() if len(nlp.vocab.strings) > _VOCAB_KEPT else contextlib.nullcontext()
+    # (kept for good, as is the tokenizer's cache, which spaCy does not fill inside a zone), each
+    # call's new words are let go when it ends (spaCy 3.8's memory zones; no Doc leaves here).
+    zone = contextlib.nullcontext()
+    if len(nlp.vocab.strings) > _VOCAB_KEPT and hasattr(nlp, "memory_zone"):
+        zone = nlp.memory_zone()
     with zone:
         yield from _analysed(nlp, cleaned, spans_iter, batch_size, disable, cache, lemma_of)
 
 
 def _analysed(nlp, cleaned, spans_iter, batch_size, disable, cache, lemma_of):
+    """:func:`analyse`'s work, one text at a time (inside a memory zone where it opened one)."""
     from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LEMMA, LENGTH, ORTH, SENT_START
     for doc, (clean, raw, kept) in nlp.pipe(cleaned, batch_size=batch_size, as_tuples=True, disable=disable):
         given = next(spans_iter) if spans_iter is not None else None
