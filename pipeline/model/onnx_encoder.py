@@ -62,13 +62,13 @@ import logging
 import math
 import os
 import struct
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from ..atomic import atomic_write, replacing
 from .encoder import sha256_file
 
 __all__ = ["GRAPH_VERSION", "KEEP", "GraphMismatch", "available", "cache_dir", "graph", "graph_name", "build",
@@ -266,17 +266,9 @@ def build(path: Path, update: Callable[[dict], dict] | None = None) -> float:
         weights = {**weights, **update(weights)}
     model = _model(weights)
     del weights
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        with _quiet_quantiser():
-            quantize_dynamic(model, tmp, per_channel=True, weight_type=QuantType.QInt8,
-                             nodes_to_exclude=list(_FLOAT_NODES), extra_options={"MatMulConstBOnly": True})
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    with replacing(path) as tmp, _quiet_quantiser():
+        quantize_dynamic(model, tmp, per_channel=True, weight_type=QuantType.QInt8,
+                         nodes_to_exclude=list(_FLOAT_NODES), extra_options={"MatMulConstBOnly": True})
     return time.perf_counter() - start
 
 
@@ -317,11 +309,8 @@ def graph(base_sha256: str, tuned_digest: str | None = None, update: Callable[[d
     if actual is None or (actual != expected and not built_here):
         seconds = build(path, update)
         actual = sha256_file(path)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".note.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump({"sha256": actual, "versions": here, "seconds": round(seconds, 2)}, fh)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, _note_path(path))
+        atomic_write(_note_path(path), [json.dumps({"sha256": actual, "versions": here,
+                                                    "seconds": round(seconds, 2)})])
         _evict()
     if expected is not None and actual != expected:
         raise GraphMismatch(f"the int8 graph built here ({path.name}, sha256 {actual[:12]}…, with onnx "

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
-from ..atomic import atomic_write, public
+from ..atomic import atomic_write, replacing
 
 __all__ = ["write_csv", "write_parquet", "parquet_available", "write_tables", "replacing"]
 
@@ -27,22 +24,6 @@ def _parquet_ready(df: pd.DataFrame) -> pd.DataFrame:
             if len(kinds) > 1:
                 df[col] = df[col].map(lambda v: v if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
     return df
-
-
-@contextmanager
-def replacing(path: Path):
-    """A temporary path beside ``path``, renamed onto it when the block succeeds (as
-    :func:`pipeline.atomic.atomic_write` does for text), for writers that want a file name."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        yield tmp
-        public(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def write_parquet(df: pd.DataFrame, path: Path) -> None:
